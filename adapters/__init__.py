@@ -1,0 +1,1 @@
+"""EPD adapters, installed as ``fhir_werk.adapters``."""

@@ -1,0 +1,1 @@
+"""fhir-werk: work in the mental-health treatment plan, as FHIR R4."""

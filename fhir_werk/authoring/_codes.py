@@ -1,0 +1,97 @@
+"""CodeSystems, ValueSets and the StructureDefinitions of fhir-werk's own extensions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_werk._canonical import FHIR_VERSION, code_system
+from fhir_werk.authoring._metadata import metadata
+from fhir_werk.authoring._source import SourceCodes, SourceCodeSystem, SourceValueSet
+
+
+def _code_system(source: SourceCodeSystem) -> dict[str, Any]:
+    resource = metadata(
+        "CodeSystem", source.id, source.name, (source.title, source.title_en),
+        (source.description, source.description_en),
+    )
+    resource |= {
+        "caseSensitive": True,
+        "valueSet": resource["url"].replace("/CodeSystem/", "/ValueSet/"),
+        "content": "complete",
+        "count": len(source.concepts),
+        "concept": [
+            {"code": c.code, "display": c.display, "designation": [{"language": "en", "value": c.en}]}
+            for c in source.concepts
+        ],
+    }
+    return resource
+
+
+def _value_set_all(source: SourceCodeSystem) -> dict[str, Any]:
+    resource = metadata(
+        "ValueSet", source.id, source.name, (source.title, source.title_en),
+        (source.description, source.description_en),
+    )
+    resource["compose"] = {"include": [{"system": code_system(source.id)}]}
+    return resource
+
+
+def _value_set_subset(source: SourceValueSet) -> dict[str, Any]:
+    resource = metadata("ValueSet", source.id, source.name, (source.title, source.title_en))
+    resource["compose"] = {"include": [{"system": code_system(source.system), "concept": [{"code": c} for c in source.codes]}]}
+    return resource
+
+
+def terminology(codes: SourceCodes) -> list[dict[str, Any]]:
+    """Every CodeSystem, the ValueSet of each whole code list, and the subset ValueSets."""
+    resources = [_code_system(cs) for cs in codes.code_systems]
+    resources += [_value_set_all(cs) for cs in codes.code_systems]
+    resources += [_value_set_subset(vs) for vs in codes.value_sets]
+    return resources
+
+
+def _extension_definition(
+    resource_id: str, name: str, title: tuple[str, str], description: tuple[str, str],
+    context: str, value_type: str,
+) -> dict[str, Any]:
+    resource = metadata("StructureDefinition", resource_id, name, title, description)
+    resource |= {
+        "fhirVersion": FHIR_VERSION,
+        "kind": "complex-type",
+        "abstract": False,
+        "context": [{"type": "element", "expression": context}],
+        "type": "Extension",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+        "derivation": "constraint",
+        "differential": {
+            "element": [
+                {"id": "Extension", "path": "Extension", "short": title[0], "definition": description[0], "max": "1"},
+                {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": resource["url"]},
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": [{"code": value_type}]},
+            ]
+        },
+    }
+    return resource
+
+
+def extension_definitions() -> list[dict[str, Any]]:
+    """The two extensions fhir-werk defines."""
+    return [
+        _extension_definition(
+            "alleen-zelfstandig", "AlleenZelfstandig",
+            ("Alleen als het thema los wordt gebruikt", "Only when the theme is used on its own"),
+            ("Dit item hoort bij een thema dat los wordt ingevuld; in de samengestelde leidraad wordt het "
+             "weggelaten omdat de leidraad dezelfde vraag één keer stelt.",
+             "This item belongs to a theme used on its own; the assembled guide leaves it out because the "
+             "guide asks the same question once."),
+            "Questionnaire.item", "boolean",
+        ),
+        _extension_definition(
+            "actorrol", "ActorRol",
+            ("Rol van de uitvoerder", "Role of the performer"),
+            ("De rol (codelijst actorrol) van wie een afgesproken stap uitvoert.",
+             "The role (code list actorrol) of whoever carries out an agreed step."),
+            "CarePlan.activity.detail.performer", "Coding",
+        ),
+    ]

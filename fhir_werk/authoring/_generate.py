@@ -1,0 +1,69 @@
+"""Generate the published JSON from the YAML sources, or check that it is up to date."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from fhir_werk._assemble import assemble
+from fhir_werk.authoring._codes import extension_definitions, terminology
+from fhir_werk.authoring._items import CodeLists
+from fhir_werk.authoring._questionnaires import QuestionnaireFactory
+from fhir_werk.authoring._source import load_codes, load_root, load_themes
+
+
+def default_dirs() -> tuple[Path, Path]:
+    """(sources, output) inside the ``questionnaires/`` folder of this checkout."""
+    root = Path(str(files("fhir_werk.questionnaires")))
+    return root / "bron", root / "fhir"
+
+
+def file_name(resource: dict[str, Any]) -> str:
+    """``<Type>-<id>.json``, the FHIR package convention."""
+    return f"{resource['resourceType']}-{resource['id']}.json"
+
+
+def serialize(resource: dict[str, Any]) -> str:
+    """Stable JSON text: the committed files are compared byte for byte."""
+    return json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
+
+
+def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Every published resource by file name, built from the sources."""
+    source_dir = source_dir or default_dirs()[0]
+    codes = load_codes(source_dir)
+    factory = QuestionnaireFactory(CodeLists.from_source(codes), load_themes(source_dir), load_root(source_dir))
+    themes = [factory.theme(t) for t in factory.themes]
+    root = factory.leidraad()
+    by_url = {f"{q['url']}|{q['version']}": q for q in themes}
+    assembled = assemble(root, by_url.get)
+    resources = [*terminology(codes), *extension_definitions(), *themes, root, assembled]
+    return {file_name(r): r for r in resources}
+
+
+def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:
+    """Write the generated files (removing stale ones); returns the names written."""
+    out_dir = out_dir or default_dirs()[1]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    built = build_all(source_dir)
+    for stale in set(p.name for p in out_dir.glob("*.json")) - set(built):
+        (out_dir / stale).unlink()
+    for name, resource in built.items():
+        (out_dir / name).write_text(serialize(resource), encoding="utf-8")
+    return sorted(built)
+
+
+def check(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:
+    """The files that differ from what the sources generate (missing, stale or changed)."""
+    out_dir = out_dir or default_dirs()[1]
+    built = build_all(source_dir)
+    present = {p.name: p for p in out_dir.glob("*.json")}
+    problems = [f"ontbreekt: {n}" for n in sorted(set(built) - set(present))]
+    problems += [f"overbodig: {n}" for n in sorted(set(present) - set(built))]
+    problems += [
+        f"verouderd: {n}" for n in sorted(set(built) & set(present))
+        if present[n].read_text(encoding="utf-8") != serialize(built[n])
+    ]
+    return problems

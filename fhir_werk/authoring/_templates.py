@@ -1,0 +1,251 @@
+"""The SDC extraction mapping: contained template resources with FHIRPath, SDC 4.0.0
+template-based extraction (https://hl7.org/fhir/uv/sdc/STU4/extraction.html#template-extract).
+
+Expressions are evaluated on the response item the template belongs to (``%resource`` is the
+whole QuestionnaireResponse). What SDC leaves to the extracting system — resource ids,
+fullUrls, identifiers, conditional-create criteria and the links between the resources
+(CarePlan.goal, the referral activity, Provenance) — is filled by fhir-werk's engine after
+the templates ran (see docs/mapping.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from fhir_werk._canonical import SDC, code_system
+from fhir_werk.authoring._fhir import ACTOR_ROLE, TEMPLATE_EXTRACT
+
+CONTEXT: Final = SDC + "sdc-questionnaire-templateExtractContext"
+VALUE: Final = SDC + "sdc-questionnaire-templateExtractValue"
+SNOMED: Final = "http://snomed.info/sct"
+
+
+def _value(expression: str) -> dict[str, Any]:
+    """A primitive's ``_field`` companion whose value comes from FHIRPath."""
+    return {"extension": [{"url": VALUE, "valueString": expression}]}
+
+
+def _context(expression: str) -> dict[str, Any]:
+    return {"url": CONTEXT, "valueString": expression}
+
+
+def _from(expression: str) -> dict[str, Any]:
+    """A complex element whose whole value comes from FHIRPath."""
+    return {"extension": [{"url": VALUE, "valueString": expression}]}
+
+
+def template_extract(template_id: str) -> dict[str, Any]:
+    """The templateExtract extension that points at a contained template."""
+    return {"url": TEMPLATE_EXTRACT, "extension": [{"url": "template", "valueReference": {"reference": f"#{template_id}"}}]}
+
+
+def _coding(system_id: str, code: str, display: str) -> dict[str, Any]:
+    return {"system": code_system(system_id), "code": code, "display": display}
+
+
+def _goal(template_id: str, kind: tuple[str, str], description: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Goal",
+        "id": template_id,
+        "lifecycleStatus": "proposed",
+        "category": [{"coding": [_coding("doelsoort", *kind)]}],
+        "description": {"_text": _value(description)},
+        "subject": _from("%resource.subject"),
+        "_startDate": _value("%resource.authored.toString().substring(0, 10)"),
+        "expressedBy": _from("%resource.subject"),
+    }
+
+
+def careplan() -> dict[str, Any]:
+    """The CarePlan 'Werk' section; one activity per agreed step and one for the follow-up."""
+    step = "%resource.repeat(item).where(linkId='afspraak')"
+    return {
+        "resourceType": "CarePlan",
+        "id": "tpl-careplan",
+        "status": "active",
+        "intent": "plan",
+        "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
+        "title": "Werk (Arbeid als medicijn)",
+        "subject": _from("%resource.subject"),
+        "_created": _value("%resource.authored"),
+        "author": _from("%resource.author"),
+        "activity": [
+            {
+                "extension": [_context(step)],
+                "detail": {
+                    "status": "not-started",
+                    "_description": _value("item.where(linkId='afspraak-wat').answer.value"),
+                    "performer": [
+                        {
+                            "extension": [
+                                {
+                                    "url": ACTOR_ROLE,
+                                    "valueCoding": _from("item.where(linkId='afspraak-wie').answer.value"),
+                                }
+                            ],
+                            "_display": _value(
+                                "(item.where(linkId='afspraak-wie').answer.value.display"
+                                " | item.where(linkId='afspraak-wie-naam').answer.value).join(': ')"
+                            ),
+                        }
+                    ],
+                    "scheduledPeriod": {
+                        "extension": [_context("item.where(linkId='afspraak-wanneer').answer.value")],
+                        "_end": _value("$this"),
+                    },
+                },
+            },
+            {
+                "extension": [_context("%resource.repeat(item).where(linkId='vervolggesprek').answer.value")],
+                "detail": {
+                    "kind": "Appointment",
+                    "status": "scheduled",
+                    "description": "Vervolggesprek over werk",
+                    "scheduledPeriod": {"_start": _value("$this")},
+                },
+            },
+        ],
+    }
+
+
+def behandeldoel() -> dict[str, Any]:
+    """One Goal per stated treatment goal (repeating group 'behandeldoel')."""
+    return _goal("tpl-behandeldoel", ("behandeldoel", "Behandeldoel van de patiënt"),
+                 "item.where(linkId='behandeldoel-tekst').answer.value")
+
+
+def punt_hoger(scale_link_id: str, scale_code: str, scale_display: str) -> dict[str, Any]:
+    """The Goal a '+1 punt' answer implies: the scale's score one point higher (at most 10)."""
+    score = f"%resource.repeat(item).where(linkId='{scale_link_id}').answer.value"
+    goal = _goal(f"tpl-punt-hoger-{scale_link_id}", ("punt-hoger", "Eén punt hoger scoren"), "answer.value")
+    goal["target"] = [
+        {
+            "extension": [_context(score)],
+            "measure": {"coding": [_coding("schaal", scale_code, scale_display)]},
+            "_detailInteger": _value("iif($this + 1 > 10, 10, $this + 1)"),
+        }
+    ]
+    return goal
+
+
+def gewenst_werk() -> dict[str, Any]:
+    """The Goal for the work the patient wants ('Wat voor werk zou u willen doen?')."""
+    return _goal("tpl-gewenst-werk", ("gewenst-werk", "Gewenst werk"), "answer.value")
+
+
+def verwijzing() -> dict[str, Any]:
+    """A referral (ServiceRequest) when support of an occupational health professional is needed."""
+    target = "item.where(linkId='t6-verwijzing-naar').answer.value"
+    return {
+        "resourceType": "ServiceRequest",
+        "id": "tpl-verwijzing",
+        "status": "draft",
+        "intent": "proposal",
+        "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
+        "code": {
+            "coding": [
+                {"extension": [_context(f"{target}.where(code='bedrijfsarts' or code='arbeidsarts')")],
+                 "system": SNOMED, "code": "306298002", "display": "Referral to occupational health physician"},
+                {"extension": [_context(f"{target}.where(code='arbodienst' or code='andere-arboprofessional')")],
+                 "system": SNOMED, "code": "306152009", "display": "Referral to occupational health service"},
+                _from(target),
+            ],
+        },
+        "subject": _from("%resource.subject"),
+        "_authoredOn": _value("%resource.authored"),
+        "requester": _from("%resource.author"),
+        "reasonCode": [
+            {"extension": [_context("item.where(linkId='t6-verwijzing-reden').answer.value")], "_text": _value("$this")}
+        ],
+    }
+
+
+def werksituatie() -> dict[str, Any]:
+    """The work situation as an Observation: SNOMED 364703007 with the answer and, where a
+    standard code exists, its SNOMED equivalent (employed / unemployed)."""
+    answer = "answer.value"
+    return {
+        "resourceType": "Observation",
+        "id": "tpl-werksituatie",
+        "status": "final",
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                  "code": "social-history", "display": "Social History"}]}],
+        "code": {"coding": [{"system": SNOMED, "code": "364703007", "display": "Employment detail"}],
+                 "text": "Werksituatie"},
+        "subject": _from("%resource.subject"),
+        "_effectiveDateTime": _value("%resource.authored"),
+        "valueCodeableConcept": {
+            "coding": [
+                _from(answer),
+                {"extension": [_context(f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')")],
+                 "system": SNOMED, "code": "224363007", "display": "Employed"},
+                {"extension": [_context(f"{answer}.where(code='geen-werk')")],
+                 "system": SNOMED, "code": "73438004", "display": "Unemployed"},
+            ],
+            "_text": _value(f"{answer}.display"),
+        },
+        "note": [{"extension": [_context("%resource.repeat(item).where(linkId='situatie-uitkering').answer.value")],
+                  "_text": _value("'Uitkering: ' + $this")}],
+    }
+
+
+def toestemming() -> dict[str, Any]:
+    """The patient's sharing choices as a Consent: everything denied except the recipients the
+    patient named, for the purpose re-integratie, and only the goals and agreed steps."""
+    # enableWhen keeps 'delen-met' unanswered unless the patient consented (checked by validation).
+    recipients = "item.where(linkId='delen-met').answer.value"
+    return {
+        "resourceType": "Consent",
+        "id": "tpl-toestemming",
+        "status": "active",
+        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "category": [
+            {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
+            {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]},
+        ],
+        "patient": _from("%resource.subject"),
+        "_dateTime": _value("%resource.authored"),
+        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+        "provision": {
+            "type": "deny",
+            "period": {"_start": _value("%resource.authored")},
+            "provision": [
+                {
+                    "extension": [_context(recipients)],
+                    "type": "permit",
+                    "period": {
+                        "_start": _value("%resource.authored"),
+                        "_end": _value("%resource.repeat(item).where(linkId='delen-tot').answer.value"),
+                    },
+                    "actor": [
+                        {
+                            "role": {
+                                "coding": [
+                                    {"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP"},
+                                    _from("$this"),
+                                ]
+                            },
+                            "reference": {"_display": _value("$this.display")},
+                        }
+                    ],
+                    "purpose": [_coding("deeldoel", "re-integratie", "Terugkeer naar werk en re-integratie")],
+                    "class": [
+                        {"system": "http://hl7.org/fhir/resource-types", "code": "CarePlan"},
+                        {"system": "http://hl7.org/fhir/resource-types", "code": "Goal"},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def for_item(name: str, source_link_id: str, plus_one: str | None, scale_code: str | None,
+             scale_display: str | None) -> dict[str, Any]:
+    """The template named in a source item's ``extract:`` (or implied by ``plus_one``)."""
+    if plus_one is not None:
+        return punt_hoger(plus_one, scale_code or "", scale_display or "")
+    builders = {"behandeldoel": behandeldoel, "gewenst-werk": gewenst_werk, "verwijzing": verwijzing,
+                "toestemming": toestemming, "werksituatie": werksituatie}
+    if name not in builders:
+        raise ValueError(f"item {source_link_id}: unknown extract template {name!r}")
+    return builders[name]()

@@ -1,0 +1,1 @@
+"""The published FHIR artifacts, installed as ``fhir_werk.questionnaires`` (package data)."""

@@ -1,0 +1,5 @@
+package ch.fhirwerk.testserver;
+
+public class TestServerApplication {
+	public static void main(String[] args) {}
+}

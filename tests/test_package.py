@@ -1,0 +1,52 @@
+"""``fhir-werk package`` builds a FHIR NPM package that servers and SUSHI can load."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+from fhir.resources.R4B import get_fhir_model_class
+from typer.testing import CliRunner
+
+from fhir_werk._artifacts import published
+from fhir_werk._package import build_package
+from fhir_werk.cli import app
+
+
+def _build(tmp_path: Path) -> Path:
+    result = CliRunner().invoke(app, ["package", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path.name == "nl.fhir-werk.leidraad-0.1.0.tgz"
+    return path
+
+
+def test_package_layout_manifest_and_index(tmp_path: Path) -> None:
+    with tarfile.open(_build(tmp_path)) as tar:
+        names = tar.getnames()
+        assert all(n.startswith("package/") for n in names)
+        manifest = json.load(tar.extractfile("package/package.json"))  # type: ignore[arg-type]
+        index = json.load(tar.extractfile("package/.index.json"))  # type: ignore[arg-type]
+    assert manifest["name"] == "nl.fhir-werk.leidraad"
+    assert manifest["version"] == "0.1.0"
+    assert manifest["canonical"] == "https://fhir-werk.nl/fhir"
+    assert manifest["fhirVersions"] == ["4.0.1"]
+    assert manifest["dependencies"]["hl7.fhir.r4.core"] == "4.0.1"
+    resource_files = sorted(n.removeprefix("package/") for n in names if n not in ("package/package.json", "package/.index.json"))
+    assert [e["filename"] for e in index["files"]] == resource_files
+    assert len(resource_files) == len(published().resources)
+
+
+def test_every_file_in_the_package_parses(tmp_path: Path) -> None:
+    with tarfile.open(_build(tmp_path)) as tar:
+        index = json.load(tar.extractfile("package/.index.json"))  # type: ignore[arg-type]
+        for entry in index["files"]:
+            resource = json.load(tar.extractfile(f"package/{entry['filename']}"))  # type: ignore[arg-type]
+            assert resource["resourceType"] == entry["resourceType"]
+            assert resource["url"] == entry["url"]
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def test_package_bytes_are_reproducible() -> None:
+    assert build_package(published().resources) == build_package(published().resources)
