@@ -7,7 +7,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from fhir_werk._assemble import assemble
+from fhir_werk._response_builder import build_response
 from fhir_werk.authoring._codes import extension_definitions, terminology
 from fhir_werk.authoring._items import CodeLists
 from fhir_werk.authoring._questionnaires import QuestionnaireFactory
@@ -18,6 +21,24 @@ def default_dirs() -> tuple[Path, Path]:
     """(sources, output) inside the ``questionnaires/`` folder of this checkout."""
     root = Path(str(files("fhir_werk.questionnaires")))
     return root / "bron", root / "fhir"
+
+
+def examples_dir() -> Path:
+    """Where the example responses go: ``questionnaires/voorbeelden/``."""
+    return Path(str(files("fhir_werk.questionnaires"))) / "voorbeelden"
+
+
+def build_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The example responses of ``voorbeelden.yaml``, filled in on the assembled leidraad."""
+    source_dir = source_dir or default_dirs()[0]
+    assembled = build_all(source_dir)["Questionnaire-leidraad-assembled.json"]
+    people = yaml.safe_load((source_dir / "voorbeelden.yaml").read_text(encoding="utf-8"))
+    responses = [
+        build_response(assembled, person["answers"], subject=person["subject"], authored=person["authored"],
+                       author="Practitioner/voorbeeld-behandelaar", response_id=person["id"])
+        for person in people
+    ]
+    return {file_name(r): r for r in responses}
 
 
 def file_name(resource: dict[str, Any]) -> str:
@@ -44,10 +65,17 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
 
 
 def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:
-    """Write the generated files (removing stale ones); returns the names written."""
-    out_dir = out_dir or default_dirs()[1]
+    """Write the generated files (removing stale ones); returns the names written.
+
+    With the default folders the example responses are written to ``voorbeelden/`` as well.
+    """
+    if out_dir is None:
+        _write_into(examples_dir(), build_examples(source_dir))
+    return _write_into(out_dir or default_dirs()[1], build_all(source_dir))
+
+
+def _write_into(out_dir: Path, built: dict[str, dict[str, Any]]) -> list[str]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    built = build_all(source_dir)
     for stale in set(p.name for p in out_dir.glob("*.json")) - set(built):
         (out_dir / stale).unlink()
     for name, resource in built.items():
@@ -57,8 +85,13 @@ def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[s
 
 def check(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:
     """The files that differ from what the sources generate (missing, stale or changed)."""
-    out_dir = out_dir or default_dirs()[1]
-    built = build_all(source_dir)
+    problems = []
+    if out_dir is None:
+        problems += _differences(examples_dir(), build_examples(source_dir))
+    return problems + _differences(out_dir or default_dirs()[1], build_all(source_dir))
+
+
+def _differences(out_dir: Path, built: dict[str, dict[str, Any]]) -> list[str]:
     present = {p.name: p for p in out_dir.glob("*.json")}
     problems = [f"ontbreekt: {n}" for n in sorted(set(built) - set(present))]
     problems += [f"overbodig: {n}" for n in sorted(set(present) - set(built))]

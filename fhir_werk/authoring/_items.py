@@ -169,7 +169,6 @@ def situation_items(builder: ItemBuilder, *, standalone_only: bool) -> list[dict
         }
     )
     items = [builder.item(situation), builder.item(benefit)]
-    items[0]["extension"].append({"url": OBSERVATION_EXTRACT, "valueBoolean": True})
     items[0]["code"] = [
         {"system": "http://snomed.info/sct", "code": "364703007", "display": "Employment detail"},
     ]

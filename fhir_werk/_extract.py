@@ -1,0 +1,136 @@
+"""``$extract``: a valid QuestionnaireResponse becomes a FHIR transaction Bundle holding the
+CarePlan section *Werk* with its Goals, Observations, referral, Consent and Provenance.
+
+SDC 4.0.0 Data Extraction (https://hl7.org/fhir/uv/sdc/STU4/extraction.html) and the ``$extract``
+operation (https://hl7.org/fhir/uv/sdc/STU4/OperationDefinition-QuestionnaireResponse-extract.html).
+The mapping itself lives in the Questionnaires (template-based extraction for the CarePlan,
+Goals, referral, work situation and Consent; observation-based extraction for the 0–10 scores);
+this module runs it and then does what SDC leaves to the extracting system (see
+:mod:`fhir_werk._extract_identity`): stable identifiers, conditional create, ``urn:uuid``
+references, the links between the resources, and the Provenance.
+
+Pure: takes resources, returns a resource, writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+from fhir_werk._artifacts import Artifacts, published
+from fhir_werk._assemble import assemble, needs_assembly
+from fhir_werk._canonical import SDC
+from fhir_werk._extract_identity import Extracted, build_bundle
+from fhir_werk._outcomes import InvalidInputError, Resource, has_errors
+from fhir_werk._template_engine import TemplateRun
+from fhir_werk._validate import resolve_questionnaire, validate_response
+
+TEMPLATE_EXTRACT: Final = SDC + "sdc-questionnaire-templateExtract"
+OBSERVATION_EXTRACT: Final = SDC + "sdc-questionnaire-observationExtract"
+OBSERVATION_CATEGORY: Final = SDC + "sdc-questionnaire-observation-extract-category"
+
+__all__ = ["extract", "usable_questionnaire"]
+
+
+def usable_questionnaire(questionnaire: Resource, artifacts: Artifacts | None = None) -> Resource:
+    """The Questionnaire as responses are filled in: a modular root is assembled first."""
+    if not needs_assembly(questionnaire):
+        return questionnaire
+    return assemble(questionnaire, (artifacts or published()).get)
+
+
+def _ext(element: Resource, url: str) -> list[Resource]:
+    return [e for e in element.get("extension", []) if e.get("url") == url]
+
+
+def _walk(items: list[Resource], path: str) -> Iterator[tuple[Resource, str]]:
+    for index, item in enumerate(items):
+        here = f"{path}.item[{index}]"
+        yield item, here
+        yield from _walk(item.get("item", []), here)
+        for a_index, answer in enumerate(item.get("answer", [])):
+            yield from _walk(answer.get("item", []), f"{here}.answer[{a_index}]")
+
+
+def _answered(item: Resource) -> bool:
+    if any("value" in k for a in item.get("answer", []) for k in a):
+        return True
+    return any(_answered(child) for child in item.get("item", []))
+
+
+def _templates(questionnaire: Resource) -> dict[str, Resource]:
+    return {r["id"]: r for r in questionnaire.get("contained", [])}
+
+
+def _template_ref(extension: Resource) -> str:
+    for sub in extension.get("extension", []):
+        if sub.get("url") == "template":
+            return str(sub["valueReference"]["reference"]).removeprefix("#")
+    raise ValueError("templateExtract without template")
+
+
+def _q_items(items: list[Resource]) -> Iterator[Resource]:
+    for item in items:
+        yield item
+        yield from _q_items(item.get("item", []))
+
+
+def _template_resources(response: Resource, questionnaire: Resource) -> list[Extracted]:
+    run = TemplateRun({"resource": response, "questionnaire": questionnaire})
+    templates = _templates(questionnaire)
+    found: list[Extracted] = []
+    for extension in _ext(questionnaire, TEMPLATE_EXTRACT):
+        name = _template_ref(extension)
+        found.append(Extracted(run.resource(templates[name], response), f"{name}@root"))
+    with_templates = {i["linkId"]: i for i in _q_items(questionnaire.get("item", [])) if _ext(i, TEMPLATE_EXTRACT)}
+    for item, path in _walk(response.get("item", []), "QuestionnaireResponse"):
+        definition = with_templates.get(item.get("linkId", ""))
+        if definition is None or not _answered(item):
+            continue
+        for extension in _ext(definition, TEMPLATE_EXTRACT):
+            name = _template_ref(extension)
+            found.append(Extracted(run.resource(templates[name], item), f"{name}@{path}"))
+    return found
+
+
+def _observation_resources(response: Resource, questionnaire: Resource) -> list[Extracted]:
+    """SDC observation-based extraction: one Observation per answer of a flagged item."""
+    flagged = {
+        i["linkId"]: i for i in _q_items(questionnaire.get("item", []))
+        if any(e.get("valueBoolean") for e in _ext(i, OBSERVATION_EXTRACT))
+    }
+    category = [e["valueCodeableConcept"] for e in _ext(questionnaire, OBSERVATION_CATEGORY)]
+    found: list[Extracted] = []
+    for item, path in _walk(response.get("item", []), "QuestionnaireResponse"):
+        definition = flagged.get(item.get("linkId", ""))
+        if definition is None:
+            continue
+        for index, answer in enumerate(item.get("answer", [])):
+            value_key = next((k for k in answer if k.startswith("value")), None)
+            if value_key is None:
+                continue
+            observation: Resource = {"resourceType": "Observation", "status": "final"}
+            if category:
+                observation["category"] = category
+            observation["code"] = {"coding": definition.get("code", []), "text": definition.get("text", "")}
+            observation["subject"] = response["subject"]
+            observation["effectiveDateTime"] = response["authored"]
+            observation[value_key] = answer[value_key]
+            found.append(Extracted(observation, f"observation@{path}.answer[{index}]"))
+    return found
+
+
+def extract(response: Resource, questionnaire: Resource | None = None, *, artifacts: Artifacts | None = None) -> Resource:
+    """Turn a response into a transaction Bundle; the same response always gives the same bundle.
+
+    ``questionnaire`` defaults to the published one the response names. An invalid response raises
+    :class:`InvalidInputError` carrying the validation OperationOutcome; nothing is extracted.
+    """
+    artifacts = artifacts or published()
+    chosen = questionnaire if questionnaire is not None else resolve_questionnaire(response, artifacts)
+    form = usable_questionnaire(chosen, artifacts)
+    result = validate_response(response, form, artifacts=artifacts)
+    if has_errors(result):
+        raise InvalidInputError(result, status=422)
+    extracted = _observation_resources(response, form) + _template_resources(response, form)
+    return build_bundle(response, extracted)

@@ -1,0 +1,150 @@
+"""What SDC leaves to the extracting system, done the same way every time.
+
+- **Stable identity.** Every extracted resource gets an identifier (system
+  ``https://fhir-werk.nl/fhir/NamingSystem/extractie``) and a ``urn:uuid`` fullUrl derived from
+  the response's own identity (its identifier, else its id, else a hash of its content) and the
+  place in the response the resource came from. The same response gives the same bundle, byte for
+  byte; re-posting it creates nothing new because every entry is a conditional create
+  (``ifNoneExist``). Provenance has no identifier element in R4: it carries a ``meta.tag`` instead.
+- **Links.** CarePlan.goal lists the Goals, CarePlan.supportingInfo the response and the scores,
+  a referral becomes a CarePlan activity; Observations are ``derivedFrom`` the response and the
+  Consent's ``sourceReference`` is the response. SDC 4.0.0 offers no way for the root template to
+  refer to resources allocated inside repeating items, so this step links them.
+- **Provenance** records that every created resource was derived from the response.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Final
+
+from fhir_werk._canonical import BASE
+from fhir_werk._outcomes import Resource
+
+IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
+TAG_SYSTEM: Final = f"{BASE}/CodeSystem/extractie"
+_NAMESPACE: Final = uuid.UUID("4f5c1a7e-6b43-5d0c-9a51-0f1e2d3c4b5a")
+_ORDER: Final = ("Observation", "Goal", "ServiceRequest", "CarePlan", "Consent")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A resource the mapping produced, and the place (template and response path) it came from."""
+
+    resource: Resource
+    slot: str
+
+
+def response_key(response: Resource) -> str:
+    """The response's stable identity: identifier, else id, else a hash of its content."""
+    identifier = response.get("identifier")
+    if isinstance(identifier, dict) and identifier.get("value"):
+        return f"{identifier.get('system', '')}|{identifier['value']}"
+    if response.get("id"):
+        return f"QuestionnaireResponse/{response['id']}"
+    canonical = json.dumps(response, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _uuid(key: str, slot: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{key}#{slot}"))
+
+
+def _identifier_value(key: str, slot: str) -> str:
+    return hashlib.sha256(f"{key}#{slot}".encode()).hexdigest()[:32]
+
+
+def _response_entry(response: Resource, key: str) -> Resource:
+    resource = copy.deepcopy(response)
+    full_url = f"urn:uuid:{_uuid(key, 'response')}"
+    identifier = resource.get("identifier")
+    if isinstance(identifier, dict) and identifier.get("value"):
+        request = {"method": "POST", "url": "QuestionnaireResponse",
+                   "ifNoneExist": f"identifier={identifier.get('system', '')}|{identifier['value']}"}
+    elif resource.get("id"):
+        # A response with an id but no identifier is stored under that id: PUT is idempotent too.
+        request = {"method": "PUT", "url": f"QuestionnaireResponse/{resource['id']}"}
+    else:
+        value = _identifier_value(key, "response")
+        resource["identifier"] = {"system": IDENTIFIER_SYSTEM, "value": value}
+        request = {"method": "POST", "url": "QuestionnaireResponse", "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{value}"}
+    return {"fullUrl": full_url, "resource": resource, "request": request}
+
+
+def _entry(item: Extracted, key: str) -> Resource:
+    resource = copy.deepcopy(item.resource)
+    value = _identifier_value(key, item.slot)
+    resource["identifier"] = [{"system": IDENTIFIER_SYSTEM, "value": value}, *resource.get("identifier", [])]
+    return {
+        "fullUrl": f"urn:uuid:{_uuid(key, item.slot)}",
+        "resource": _ordered(resource),
+        "request": {"method": "POST", "url": resource["resourceType"], "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{value}"},
+    }
+
+
+def _ordered(resource: Resource) -> Resource:
+    """resourceType first, identifier second: easier to read in a diff."""
+    head = {"resourceType": resource["resourceType"], "identifier": resource["identifier"]}
+    return head | {k: v for k, v in resource.items() if k not in head}
+
+
+def _ref(entry: Resource) -> dict[str, str]:
+    return {"reference": entry["fullUrl"]}
+
+
+def _link(entries: list[Resource], response_ref: dict[str, str]) -> None:
+    by_type: dict[str, list[Resource]] = {}
+    for entry in entries:
+        by_type.setdefault(entry["resource"]["resourceType"], []).append(entry)
+    for entry in by_type.get("Observation", []):
+        entry["resource"]["derivedFrom"] = [response_ref]
+    for entry in by_type.get("Consent", []):
+        entry["resource"]["sourceReference"] = response_ref
+    for entry in by_type.get("CarePlan", []):
+        plan = entry["resource"]
+        plan["supportingInfo"] = [response_ref] + [_ref(e) for e in by_type.get("Observation", [])]
+        if by_type.get("Goal"):
+            plan["goal"] = [_ref(e) for e in by_type["Goal"]]
+        referrals = [{"reference": _ref(e)} for e in by_type.get("ServiceRequest", [])]
+        if referrals:
+            plan["activity"] = plan.get("activity", []) + referrals
+
+
+def _provenance(response: Resource, key: str, response_ref: dict[str, str], targets: list[Resource]) -> Resource:
+    tag = _identifier_value(key, "provenance")
+    who = response.get("author") or response["subject"]
+    resource: Resource = {
+        "resourceType": "Provenance",
+        "meta": {"tag": [{"system": TAG_SYSTEM, "code": tag}]},
+        "target": [_ref(e) for e in targets],
+        "recorded": response["authored"],
+        "activity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]},
+        "agent": [{
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "code": "author"}]},
+            "who": who,
+        }],
+        "entity": [{"role": "source", "what": response_ref}],
+    }
+    return {
+        "fullUrl": f"urn:uuid:{_uuid(key, 'provenance')}",
+        "resource": resource,
+        "request": {"method": "POST", "url": "Provenance", "ifNoneExist": f"_tag={TAG_SYSTEM}|{tag}"},
+    }
+
+
+def build_bundle(response: Resource, extracted: list[Extracted]) -> Resource:
+    """The transaction Bundle: response first, then the extracted resources in a fixed order."""
+    key = response_key(response)
+    first = _response_entry(response, key)
+    response_ref = _ref(first)
+    # A stable sort: within a type, the order in which the response was walked.
+    ranked = sorted(extracted, key=lambda e: _ORDER.index(e.resource["resourceType"]))
+    entries = [_entry(e, key) for e in ranked]
+    _link(entries, response_ref)
+    provenance = _provenance(response, key, response_ref, entries)
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "transaction", "entry": [first, *entries, provenance]}
+    return bundle
