@@ -59,24 +59,39 @@ class _Assembler:
 
     def module(self, reference: str, path: str, stack: tuple[str, ...]) -> list[Resource]:
         if reference in stack:
-            raise InvalidInputError(bad_request(
-                f"Kringverwijzing tussen modules: {' -> '.join((*stack, reference))}.",
-                f"Circular reference between modules: {' -> '.join((*stack, reference))}.", path))
+            raise InvalidInputError(
+                bad_request(
+                    f"Kringverwijzing tussen modules: {' -> '.join((*stack, reference))}.",
+                    f"Circular reference between modules: {' -> '.join((*stack, reference))}.",
+                    path,
+                )
+            )
         module = self.resolve(reference)
         if module is None or module.get("resourceType") != "Questionnaire":
-            raise NotFoundError(not_found(
-                f"Module '{reference}' is niet gevonden.", f"Module '{reference}' was not found.", path))
+            raise NotFoundError(
+                not_found(
+                    f"Module '{reference}' is niet gevonden.", f"Module '{reference}' was not found.", path
+                )
+            )
         for resource in module.get("contained", []):
             self.add_contained(resource, path)
-        kept = [i for i in module.get("item", []) if not (_extension(i, STANDALONE_ONLY) or {}).get("valueBoolean")]
+        kept = [
+            i
+            for i in module.get("item", [])
+            if not (_extension(i, STANDALONE_ONLY) or {}).get("valueBoolean")
+        ]
         return self.items(copy.deepcopy(kept), path, (*stack, reference))
 
     def add_contained(self, resource: Resource, path: str) -> None:
         existing = self.contained.get(resource["id"])
         if existing is not None and existing != resource:
-            raise InvalidInputError(bad_request(
-                f"Twee modules bevatten verschillende resources met id '{resource['id']}'.",
-                f"Two modules contain different resources with id '{resource['id']}'.", path))
+            raise InvalidInputError(
+                bad_request(
+                    f"Twee modules bevatten verschillende resources met id '{resource['id']}'.",
+                    f"Two modules contain different resources with id '{resource['id']}'.",
+                    path,
+                )
+            )
         self.contained[resource["id"]] = resource
 
 
@@ -85,9 +100,13 @@ def _check_unique(items: list[Resource], seen: dict[str, str], path: str) -> Non
         here = f"{path}.item[{index}]"
         link_id = item.get("linkId", "")
         if link_id in seen:
-            raise InvalidInputError(bad_request(
-                f"linkId '{link_id}' komt twee keer voor na het samenstellen.",
-                f"linkId '{link_id}' occurs twice after assembly.", [seen[link_id], here]))
+            raise InvalidInputError(
+                bad_request(
+                    f"linkId '{link_id}' komt twee keer voor na het samenstellen.",
+                    f"linkId '{link_id}' occurs twice after assembly.",
+                    [seen[link_id], here],
+                )
+            )
         seen[link_id] = here
         _check_unique(item.get("item", []), seen, here)
 

@@ -15,7 +15,7 @@ Pure: takes resources, returns a resource, writes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
 from fhir_werk._artifacts import Artifacts, published
 from fhir_werk._assemble import assemble, needs_assembly
@@ -82,7 +82,9 @@ def _template_resources(response: Resource, questionnaire: Resource) -> list[Ext
     for extension in _ext(questionnaire, TEMPLATE_EXTRACT):
         name = _template_ref(extension)
         found.append(Extracted(run.resource(templates[name], response), f"{name}@root"))
-    with_templates = {i["linkId"]: i for i in _q_items(questionnaire.get("item", [])) if _ext(i, TEMPLATE_EXTRACT)}
+    with_templates = {
+        i["linkId"]: i for i in _q_items(questionnaire.get("item", [])) if _ext(i, TEMPLATE_EXTRACT)
+    }
     for item, path in _walk(response.get("item", []), "QuestionnaireResponse"):
         definition = with_templates.get(item.get("linkId", ""))
         if definition is None or not _answered(item):
@@ -96,7 +98,8 @@ def _template_resources(response: Resource, questionnaire: Resource) -> list[Ext
 def _observation_resources(response: Resource, questionnaire: Resource) -> list[Extracted]:
     """SDC observation-based extraction: one Observation per answer of a flagged item."""
     flagged = {
-        i["linkId"]: i for i in _q_items(questionnaire.get("item", []))
+        i["linkId"]: i
+        for i in _q_items(questionnaire.get("item", []))
         if any(e.get("valueBoolean") for e in _ext(i, OBSERVATION_EXTRACT))
     }
     category = [e["valueCodeableConcept"] for e in _ext(questionnaire, OBSERVATION_CATEGORY)]
@@ -120,7 +123,9 @@ def _observation_resources(response: Resource, questionnaire: Resource) -> list[
     return found
 
 
-def extract(response: Resource, questionnaire: Resource | None = None, *, artifacts: Artifacts | None = None) -> Resource:
+def extract(
+    response: Resource, questionnaire: Resource | None = None, *, artifacts: Artifacts | None = None
+) -> Resource:
     """Turn a response into a transaction Bundle; the same response always gives the same bundle.
 
     ``questionnaire`` defaults to the published one the response names. An invalid response raises

@@ -63,15 +63,22 @@ def _response_entry(response: Resource, key: str) -> Resource:
     full_url = f"urn:uuid:{_uuid(key, 'response')}"
     identifier = resource.get("identifier")
     if isinstance(identifier, dict) and identifier.get("value"):
-        request = {"method": "POST", "url": "QuestionnaireResponse",
-                   "ifNoneExist": f"identifier={identifier.get('system', '')}|{identifier['value']}"}
+        request = {
+            "method": "POST",
+            "url": "QuestionnaireResponse",
+            "ifNoneExist": f"identifier={identifier.get('system', '')}|{identifier['value']}",
+        }
     elif resource.get("id"):
         # A response with an id but no identifier is stored under that id: PUT is idempotent too.
         request = {"method": "PUT", "url": f"QuestionnaireResponse/{resource['id']}"}
     else:
         value = _identifier_value(key, "response")
         resource["identifier"] = {"system": IDENTIFIER_SYSTEM, "value": value}
-        request = {"method": "POST", "url": "QuestionnaireResponse", "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{value}"}
+        request = {
+            "method": "POST",
+            "url": "QuestionnaireResponse",
+            "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{value}",
+        }
     return {"fullUrl": full_url, "resource": resource, "request": request}
 
 
@@ -82,7 +89,11 @@ def _entry(item: Extracted, key: str) -> Resource:
     return {
         "fullUrl": f"urn:uuid:{_uuid(key, item.slot)}",
         "resource": _ordered(resource),
-        "request": {"method": "POST", "url": resource["resourceType"], "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{value}"},
+        "request": {
+            "method": "POST",
+            "url": resource["resourceType"],
+            "ifNoneExist": f"identifier={IDENTIFIER_SYSTEM}|{value}",
+        },
     }
 
 
@@ -114,7 +125,9 @@ def _link(entries: list[Resource], response_ref: dict[str, str]) -> None:
             plan["activity"] = plan.get("activity", []) + referrals
 
 
-def _provenance(response: Resource, key: str, response_ref: dict[str, str], targets: list[Resource]) -> Resource:
+def _provenance(
+    response: Resource, key: str, response_ref: dict[str, str], targets: list[Resource]
+) -> Resource:
     tag = _identifier_value(key, "provenance")
     who = response.get("author") or response["subject"]
     resource: Resource = {
@@ -122,11 +135,22 @@ def _provenance(response: Resource, key: str, response_ref: dict[str, str], targ
         "meta": {"tag": [{"system": TAG_SYSTEM, "code": tag}]},
         "target": [_ref(e) for e in targets],
         "recorded": response["authored"],
-        "activity": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]},
-        "agent": [{
-            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type", "code": "author"}]},
-            "who": who,
-        }],
+        "activity": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]
+        },
+        "agent": [
+            {
+                "type": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                            "code": "author",
+                        }
+                    ]
+                },
+                "who": who,
+            }
+        ],
         "entity": [{"role": "source", "what": response_ref}],
     }
     return {
@@ -146,5 +170,9 @@ def build_bundle(response: Resource, extracted: list[Extracted]) -> Resource:
     entries = [_entry(e, key) for e in ranked]
     _link(entries, response_ref)
     provenance = _provenance(response, key, response_ref, entries)
-    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "transaction", "entry": [first, *entries, provenance]}
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [first, *entries, provenance],
+    }
     return bundle

@@ -43,7 +43,7 @@ def evaluate(expression: str, node: Any, env: dict[str, Any]) -> list[Any]:
     if isinstance(node, dict) and "linkId" in node and "resourceType" not in node:
         # A response item on its own carries no type; without it the R4 model cannot resolve
         # answer.value to value[x]. fhirpathpy's own evaluate() types a base the same way.
-        node = ResourceNode.create_node(node, "QuestionnaireResponse.item")
+        node = ResourceNode.create_node(node, "QuestionnaireResponse.item")  # type: ignore[no-untyped-call]
     return [_plain(v) for v in compiled(expression)(node, env)]
 
 
@@ -124,7 +124,9 @@ class TemplateRun:
             return [value]
         value = dict(value)
         context_expression = _pop_expression(value, CONTEXT)
-        contexts = [context] if context_expression is None else evaluate(context_expression, context, self.env)
+        contexts = (
+            [context] if context_expression is None else evaluate(context_expression, context, self.env)
+        )
         expanded: list[Any] = []
         for each in contexts:
             value_expression = _pop_expression(dict(value), VALUE)

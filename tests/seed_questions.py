@@ -30,7 +30,9 @@ def question_blocks(text: str) -> list[str]:
     """The question blocks of themes 1–8: arrow items and the scale questions."""
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "A. Algemene vragen")
-    end = next(i for i, line in enumerate(lines) if line.strip().startswith("Psychische problemen komen veel voor"))
+    end = next(
+        i for i, line in enumerate(lines) if line.strip().startswith("Psychische problemen komen veel voor")
+    )
     blocks: list[str] = []
     skipping = False
     current: list[str] | None = None

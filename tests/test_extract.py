@@ -36,8 +36,12 @@ def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def test_five_example_people_are_shipped() -> None:
     assert [p.stem.removeprefix("QuestionnaireResponse-") for p in EXAMPLES] == [
-        "els-uitkering", "lotte-belgie-advies-c", "mohamed-ziek-met-contract", "pieter-deelt-niets",
-        "sanne-werkt-met-klachten"]
+        "els-uitkering",
+        "lotte-belgie-advies-c",
+        "mohamed-ziek-met-contract",
+        "pieter-deelt-niets",
+        "sanne-werkt-met-klachten",
+    ]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
@@ -45,7 +49,9 @@ def test_bundle_equals_the_hand_checked_golden_file(path: Path) -> None:
     golden = GOLDEN / f"{path.stem.removeprefix('QuestionnaireResponse-')}.bundle.json"
     actual = _text(extract(_load(path)))
     expected = golden.read_text(encoding="utf-8")
-    diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "actual", n=2))
+    diff = "".join(
+        difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "golden", "actual", n=2)
+    )
     assert actual == expected, diff
 
 
@@ -57,7 +63,8 @@ def test_extracting_twice_gives_the_same_bytes_and_every_reference_resolves(path
     bundle = json.loads(first)
     urls = {e["fullUrl"] for e in bundle["entry"]}
     internal = [r for r in _references(bundle) if r.startswith("urn:uuid:")]
-    assert internal and set(internal) <= urls
+    assert internal
+    assert set(internal) <= urls
     for entry in bundle["entry"]:
         assert entry["request"]["method"] in ("POST", "PUT")
         if entry["request"]["method"] == "POST":
@@ -79,7 +86,9 @@ def _references(value: Any) -> list[str]:
 
 
 def test_sick_listed_person_gets_a_referral_to_the_occupational_physician() -> None:
-    bundle = extract(_load(ROOT / "questionnaires/voorbeelden/QuestionnaireResponse-mohamed-ziek-met-contract.json"))
+    bundle = extract(
+        _load(ROOT / "questionnaires/voorbeelden/QuestionnaireResponse-mohamed-ziek-met-contract.json")
+    )
     (referral,) = _resources(bundle, "ServiceRequest")
     assert referral["code"]["coding"][0]["code"] == "306298002"
     (plan,) = _resources(bundle, "CarePlan")
@@ -90,12 +99,23 @@ def test_sick_listed_person_gets_a_referral_to_the_occupational_physician() -> N
 
 
 def test_plus_one_goal_targets_the_scale_score_plus_one() -> None:
-    bundle = extract(_load(ROOT / "questionnaires/voorbeelden/QuestionnaireResponse-sanne-werkt-met-klachten.json"))
-    targets = {g["target"][0]["measure"]["coding"][0]["code"]: g["target"][0]["detailInteger"]
-               for g in _resources(bundle, "Goal") if "target" in g}
-    scores = {o["code"]["coding"][0]["code"]: o.get("valueInteger") for o in _resources(bundle, "Observation")}
-    assert targets == {"wat-doe-ik-tevredenheid": scores["wat-doe-ik-tevredenheid"] + 1,
-                       "tevredenheid-werk": scores["tevredenheid-werk"] + 1}
+    bundle = extract(
+        _load(ROOT / "questionnaires/voorbeelden/QuestionnaireResponse-sanne-werkt-met-klachten.json")
+    )
+    targets = {
+        g["target"][0]["measure"]["coding"][0]["code"]: g["target"][0]["detailInteger"]
+        for g in _resources(bundle, "Goal")
+        if "target" in g
+    }
+    scores: dict[str, int] = {
+        o["code"]["coding"][0]["code"]: o["valueInteger"]
+        for o in _resources(bundle, "Observation")
+        if "valueInteger" in o
+    }
+    assert targets == {
+        "wat-doe-ik-tevredenheid": scores["wat-doe-ik-tevredenheid"] + 1,
+        "tevredenheid-werk": scores["tevredenheid-werk"] + 1,
+    }
 
 
 def test_person_who_shares_nothing_gets_a_consent_that_permits_nobody() -> None:

@@ -21,8 +21,10 @@ def test_check_reports_a_changed_source(tmp_path: Path) -> None:
     copy = tmp_path / "bron"
     shutil.copytree(source, copy)
     theme = copy / "thema-7-rechten-en-plichten.yaml"
-    theme.write_text(theme.read_text(encoding="utf-8").replace("Welke vragen hebt u hierover?", "Welke vragen?"),
-                     encoding="utf-8")
+    theme.write_text(
+        theme.read_text(encoding="utf-8").replace("Welke vragen hebt u hierover?", "Welke vragen?"),
+        encoding="utf-8",
+    )
     assert authoring.check(out, copy) == [
         "verouderd: Questionnaire-leidraad-assembled.json",
         "verouderd: Questionnaire-thema-7.json",

@@ -33,7 +33,9 @@ def test_package_layout_manifest_and_index(tmp_path: Path) -> None:
     assert manifest["canonical"] == "https://fhir-werk.nl/fhir"
     assert manifest["fhirVersions"] == ["4.0.1"]
     assert manifest["dependencies"]["hl7.fhir.r4.core"] == "4.0.1"
-    resource_files = sorted(n.removeprefix("package/") for n in names if n not in ("package/package.json", "package/.index.json"))
+    resource_files = sorted(
+        n.removeprefix("package/") for n in names if n not in ("package/package.json", "package/.index.json")
+    )
     assert [e["filename"] for e in index["files"]] == resource_files
     assert len(resource_files) == len(published().resources)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
+from published import by_id, questionnaires, themes, walk
 
 from fhir_werk._artifacts import published
 from fhir_werk._canonical import BASE
-from published import by_id, questionnaires, themes, walk
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 EXTERNAL_SYSTEMS = {"http://snomed.info/sct", "http://loinc.org"}
@@ -25,7 +25,7 @@ def test_publishes_nine_themes_root_and_assembled_root() -> None:
 @pytest.mark.parametrize("resource", ALL, ids=lambda r: f"{r['resourceType']}-{r['id']}")
 def test_every_resource_parses_with_fhir_resources_r4b(resource: dict[str, Any]) -> None:
     model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    assert model.id == resource["id"]
+    assert model.model_dump()["id"] == resource["id"]
 
 
 @pytest.mark.parametrize("resource", ALL, ids=lambda r: f"{r['resourceType']}-{r['id']}")
@@ -45,11 +45,18 @@ def test_link_ids_are_unique(questionnaire: dict[str, Any]) -> None:
     assert len(link_ids) == len(set(link_ids))
 
 
-_ANSWER_TYPE = {"answerCoding": "choice", "answerBoolean": "boolean", "answerInteger": "integer", "answerDate": "date"}
+_ANSWER_TYPE = {
+    "answerCoding": "choice",
+    "answerBoolean": "boolean",
+    "answerInteger": "integer",
+    "answerDate": "date",
+}
 
 
 @pytest.mark.parametrize("questionnaire", questionnaires(), ids=lambda q: q["id"])
-def test_every_enable_when_refers_to_an_existing_question_of_compatible_type(questionnaire: dict[str, Any]) -> None:
+def test_every_enable_when_refers_to_an_existing_question_of_compatible_type(
+    questionnaire: dict[str, Any],
+) -> None:
     items = {i["linkId"]: i for i in walk(questionnaire["item"])}
     checked = 0
     for item in items.values():
@@ -59,7 +66,9 @@ def test_every_enable_when_refers_to_an_existing_question_of_compatible_type(que
             answer_key = next(k for k in condition if k.startswith("answer"))
             assert target["type"] == _ANSWER_TYPE[answer_key], item["linkId"]
             if answer_key == "answerCoding":
-                options = {(o["valueCoding"]["system"], o["valueCoding"]["code"]) for o in target["answerOption"]}
+                options = {
+                    (o["valueCoding"]["system"], o["valueCoding"]["code"]) for o in target["answerOption"]
+                }
                 assert (condition["answerCoding"]["system"], condition["answerCoding"]["code"]) in options
             checked += 1
     if questionnaire["id"] != "thema-9":
@@ -86,7 +95,8 @@ def test_every_coded_answer_is_in_a_published_code_system(questionnaire: dict[st
     assert ours
     for coding in ours:
         system = published().get(coding["system"])
-        assert system is not None and system["resourceType"] == "CodeSystem", coding
+        assert system is not None, coding
+        assert system["resourceType"] == "CodeSystem", coding
         assert coding["code"] in {c["code"] for c in system["concept"]}, coding
     others = {c["system"] for c in _codings(items)} - {c["system"] for c in ours}
     assert others <= EXTERNAL_SYSTEMS | {
@@ -108,7 +118,8 @@ def _untranslated(value: Any, path: str) -> list[str]:
             if key in _TRANSLATABLE and isinstance(child, str) and not external:
                 companion = value.get(f"_{key}", {})
                 langs = [
-                    e for e in companion.get("extension", [])
+                    e
+                    for e in companion.get("extension", [])
                     if e["url"] == TRANSLATION and {"url": "lang", "valueCode": "en"} in e["extension"]
                 ]
                 if not langs:
@@ -145,7 +156,9 @@ def test_nine_scales_are_sliders_0_to_10_with_anchors_and_own_codes() -> None:
         assert ext["maxValue"]["valueInteger"] == 10
         assert ext["questionnaire-itemControl"]["valueCodeableConcept"]["coding"][0]["code"] == "slider"
         assert ext["questionnaire-sliderStepValue"]["valueInteger"] == 1
-        anchors = [(c["text"], c["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]) for c in scale["item"]]
+        anchors = [
+            (c["text"], c["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]) for c in scale["item"]
+        ]
         assert anchors in (
             [("0 = heel negatief", "lower"), ("10 = heel positief", "upper")],
             [("0 = geen invloed", "lower"), ("10 = grote invloed", "upper")],
@@ -155,7 +168,11 @@ def test_nine_scales_are_sliders_0_to_10_with_anchors_and_own_codes() -> None:
 def test_situation_is_coded_and_sections_b_c_d_depend_on_it() -> None:
     situation = next(i for i in walk(by_id("thema-1")["item"]) if i["linkId"] == "situatie")
     assert [o["valueCoding"]["code"] for o in situation["answerOption"]] == [
-        "aan-het-werk", "baan-niet-werkend", "geen-werk", "uitkering"]
+        "aan-het-werk",
+        "baan-niet-werkend",
+        "geen-werk",
+        "uitkering",
+    ]
     benefit = next(i for i in walk(by_id("thema-1")["item"]) if i["linkId"] == "situatie-uitkering")
     assert benefit["type"] == "string"
     assert benefit["enableWhen"][0]["answerCoding"]["code"] == "uitkering"
@@ -183,7 +200,9 @@ def test_toelichting_is_help_and_meer_weten_has_real_hyperlinks() -> None:
         help_item = items[f"t{number}-toelichting"]
         assert help_item["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "help"
         links = next(v for k, v in items.items() if k.startswith(f"t{number}-meer"))
-        xhtml = next(e["valueString"] for e in links["_text"]["extension"] if e["url"].endswith("rendering-xhtml"))
+        xhtml = next(
+            e["valueString"] for e in links["_text"]["extension"] if e["url"].endswith("rendering-xhtml")
+        )
         assert re.search(r'<a href="https?://[^"]+">', xhtml)
 
 
@@ -192,19 +211,51 @@ def test_root_follows_the_four_steps_and_refers_to_every_theme_module() -> None:
     top = [i["linkId"] for i in root["item"]]
     assert top[:5] == ["leidraad-inleiding", "stap-1", "situatie", "situatie-uitkering", "stap-2"]
     assert top[-2:] == ["stap-3", "stap-4"]
-    modules = [e["valueCanonical"] for i in walk(root["item"]) for e in i.get("extension", []) if e["url"].endswith("subQuestionnaire")]
+    modules = [
+        e["valueCanonical"]
+        for i in walk(root["item"])
+        for e in i.get("extension", [])
+        if e["url"].endswith("subQuestionnaire")
+    ]
     assert modules == [f"{BASE}/Questionnaire/thema-{n}|0.1.0" for n in range(1, 10)]
     step4 = {i["linkId"]: i for i in walk(root["item"])}
     agreed = step4["afspraak"]
     assert agreed["repeats"] is True
-    assert [c["linkId"] for c in agreed["item"]] == ["afspraak-wat", "afspraak-wie", "afspraak-wie-naam", "afspraak-wanneer"]
+    assert [c["linkId"] for c in agreed["item"]] == [
+        "afspraak-wat",
+        "afspraak-wie",
+        "afspraak-wie-naam",
+        "afspraak-wanneer",
+    ]
     assert step4["afspraak-wanneer"]["type"] == "date"
     assert step4["behandeldoel"]["repeats"] is True
     assert step4["vervolggesprek"]["type"] == "date"
     roles = {o["valueCoding"]["code"] for o in step4["afspraak-wie"]["answerOption"]}
-    assert {"huisarts", "bedrijfsarts", "arbeidsarts", "adviserend-arts", "verzekeringsarts", "jobcoach",
-            "re-integratiebegeleider", "werkgever", "hr", "vdab-gtb", "disability-case-manager", "naaste",
-            "patient", "behandelaar"} == roles
+    assert {
+        "huisarts",
+        "bedrijfsarts",
+        "arbeidsarts",
+        "adviserend-arts",
+        "verzekeringsarts",
+        "jobcoach",
+        "re-integratiebegeleider",
+        "werkgever",
+        "hr",
+        "vdab-gtb",
+        "disability-case-manager",
+        "naaste",
+        "patient",
+        "behandelaar",
+    } == roles
     recipients = {o["valueCoding"]["code"] for o in step4["delen-met"]["answerOption"]}
-    assert {"werkgever", "bedrijfsarts", "arbeidsarts", "uwv", "gemeente", "vdab", "mutualiteit", "anders"} <= recipients
+    assert {
+        "werkgever",
+        "bedrijfsarts",
+        "arbeidsarts",
+        "uwv",
+        "gemeente",
+        "vdab",
+        "mutualiteit",
+        "anders",
+    } <= recipients
     assert "eigen-epd" not in recipients

@@ -11,7 +11,10 @@ from fhir_werk.authoring._source import SourceCodes, SourceCodeSystem, SourceVal
 
 def _code_system(source: SourceCodeSystem) -> dict[str, Any]:
     resource = metadata(
-        "CodeSystem", source.id, source.name, (source.title, source.title_en),
+        "CodeSystem",
+        source.id,
+        source.name,
+        (source.title, source.title_en),
         (source.description, source.description_en),
     )
     resource |= {
@@ -29,7 +32,10 @@ def _code_system(source: SourceCodeSystem) -> dict[str, Any]:
 
 def _value_set_all(source: SourceCodeSystem) -> dict[str, Any]:
     resource = metadata(
-        "ValueSet", source.id, source.name, (source.title, source.title_en),
+        "ValueSet",
+        source.id,
+        source.name,
+        (source.title, source.title_en),
         (source.description, source.description_en),
     )
     resource["compose"] = {"include": [{"system": code_system(source.id)}]}
@@ -38,7 +44,9 @@ def _value_set_all(source: SourceCodeSystem) -> dict[str, Any]:
 
 def _value_set_subset(source: SourceValueSet) -> dict[str, Any]:
     resource = metadata("ValueSet", source.id, source.name, (source.title, source.title_en))
-    resource["compose"] = {"include": [{"system": code_system(source.system), "concept": [{"code": c} for c in source.codes]}]}
+    resource["compose"] = {
+        "include": [{"system": code_system(source.system), "concept": [{"code": c} for c in source.codes]}]
+    }
     return resource
 
 
@@ -51,8 +59,12 @@ def terminology(codes: SourceCodes) -> list[dict[str, Any]]:
 
 
 def _extension_definition(
-    resource_id: str, name: str, title: tuple[str, str], description: tuple[str, str],
-    context: str, value_type: str,
+    resource_id: str,
+    name: str,
+    title: tuple[str, str],
+    description: tuple[str, str],
+    context: str,
+    value_type: str,
 ) -> dict[str, Any]:
     resource = metadata("StructureDefinition", resource_id, name, title, description)
     resource |= {
@@ -65,10 +77,21 @@ def _extension_definition(
         "derivation": "constraint",
         "differential": {
             "element": [
-                {"id": "Extension", "path": "Extension", "short": title[0], "definition": description[0], "max": "1"},
+                {
+                    "id": "Extension",
+                    "path": "Extension",
+                    "short": title[0],
+                    "definition": description[0],
+                    "max": "1",
+                },
                 {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
                 {"id": "Extension.url", "path": "Extension.url", "fixedUri": resource["url"]},
-                {"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": [{"code": value_type}]},
+                {
+                    "id": "Extension.value[x]",
+                    "path": "Extension.value[x]",
+                    "min": 1,
+                    "type": [{"code": value_type}],
+                },
             ]
         },
     }
@@ -79,19 +102,27 @@ def extension_definitions() -> list[dict[str, Any]]:
     """The two extensions fhir-werk defines."""
     return [
         _extension_definition(
-            "alleen-zelfstandig", "AlleenZelfstandig",
+            "alleen-zelfstandig",
+            "AlleenZelfstandig",
             ("Alleen als het thema los wordt gebruikt", "Only when the theme is used on its own"),
-            ("Dit item hoort bij een thema dat los wordt ingevuld; in de samengestelde leidraad wordt het "
-             "weggelaten omdat de leidraad dezelfde vraag één keer stelt.",
-             "This item belongs to a theme used on its own; the assembled guide leaves it out because the "
-             "guide asks the same question once."),
-            "Questionnaire.item", "boolean",
+            (
+                "Dit item hoort bij een thema dat los wordt ingevuld; in de samengestelde leidraad wordt het "
+                "weggelaten omdat de leidraad dezelfde vraag één keer stelt.",
+                "This item belongs to a theme used on its own; the assembled guide leaves it out because the "
+                "guide asks the same question once.",
+            ),
+            "Questionnaire.item",
+            "boolean",
         ),
         _extension_definition(
-            "actorrol", "ActorRol",
+            "actorrol",
+            "ActorRol",
             ("Rol van de uitvoerder", "Role of the performer"),
-            ("De rol (codelijst actorrol) van wie een afgesproken stap uitvoert.",
-             "The role (code list actorrol) of whoever carries out an agreed step."),
-            "CarePlan.activity.detail.performer", "Coding",
+            (
+                "De rol (codelijst actorrol) van wie een afgesproken stap uitvoert.",
+                "The role (code list actorrol) of whoever carries out an agreed step.",
+            ),
+            "CarePlan.activity.detail.performer",
+            "Coding",
         ),
     ]

@@ -34,8 +34,14 @@ def build_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     assembled = build_all(source_dir)["Questionnaire-leidraad-assembled.json"]
     people = yaml.safe_load((source_dir / "voorbeelden.yaml").read_text(encoding="utf-8"))
     responses = [
-        build_response(assembled, person["answers"], subject=person["subject"], authored=person["authored"],
-                       author="Practitioner/voorbeeld-behandelaar", response_id=person["id"])
+        build_response(
+            assembled,
+            person["answers"],
+            subject=person["subject"],
+            authored=person["authored"],
+            author="Practitioner/voorbeeld-behandelaar",
+            response_id=person["id"],
+        )
         for person in people
     ]
     return {file_name(r): r for r in responses}
@@ -55,7 +61,9 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     """Every published resource by file name, built from the sources."""
     source_dir = source_dir or default_dirs()[0]
     codes = load_codes(source_dir)
-    factory = QuestionnaireFactory(CodeLists.from_source(codes), load_themes(source_dir), load_root(source_dir))
+    factory = QuestionnaireFactory(
+        CodeLists.from_source(codes), load_themes(source_dir), load_root(source_dir)
+    )
     themes = [factory.theme(t) for t in factory.themes]
     root = factory.leidraad()
     by_url = {f"{q['url']}|{q['version']}": q for q in themes}
@@ -96,7 +104,8 @@ def _differences(out_dir: Path, built: dict[str, dict[str, Any]]) -> list[str]:
     problems = [f"ontbreekt: {n}" for n in sorted(set(built) - set(present))]
     problems += [f"overbodig: {n}" for n in sorted(set(present) - set(built))]
     problems += [
-        f"verouderd: {n}" for n in sorted(set(built) & set(present))
+        f"verouderd: {n}"
+        for n in sorted(set(built) & set(present))
         if present[n].read_text(encoding="utf-8") != serialize(built[n])
     ]
     return problems

@@ -77,7 +77,11 @@ class ItemBuilder:
             for code in answer:
                 coded = self.codes.coding(system, code)
                 conditions.append(
-                    {"question": question, "operator": "=", "answerCoding": {k: coded[k] for k in ("system", "code")}}
+                    {
+                        "question": question,
+                        "operator": "=",
+                        "answerCoding": {k: coded[k] for k in ("system", "code")},
+                    }
                 )
         result: dict[str, Any] = {"enableWhen": conditions}
         if len(conditions) > 1:
@@ -99,7 +103,9 @@ class ItemBuilder:
             extensions.append(item_control("help"))
         elif kind == "links":
             item["type"] = "display"
-            item["_text"]["extension"].append({"url": RENDERING_XHTML, "valueString": xhtml(source.text or "")})
+            item["_text"]["extension"].append(
+                {"url": RENDERING_XHTML, "valueString": xhtml(source.text or "")}
+            )
         elif kind == "choice":
             item["type"] = "choice"
             item["answerOption"] = self.codes.options(source.value_set or "")
@@ -133,8 +139,18 @@ class ItemBuilder:
     def _anchors(self, source: SourceItem) -> list[dict[str, Any]]:
         (low, low_en), (high, high_en) = _ANCHORS[source.anchors or "positief"]
         return [
-            {"linkId": f"{source.key}-laag", "type": "display", **text_pair(low, low_en), "extension": [item_control("lower")]},
-            {"linkId": f"{source.key}-hoog", "type": "display", **text_pair(high, high_en), "extension": [item_control("upper")]},
+            {
+                "linkId": f"{source.key}-laag",
+                "type": "display",
+                **text_pair(low, low_en),
+                "extension": [item_control("lower")],
+            },
+            {
+                "linkId": f"{source.key}-hoog",
+                "type": "display",
+                **text_pair(high, high_en),
+                "extension": [item_control("upper")],
+            },
         ]
 
 

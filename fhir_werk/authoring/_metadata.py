@@ -15,10 +15,26 @@ from fhir_werk._canonical import (
 from fhir_werk._outcomes import translated
 
 JURISDICTION = [
-    {"coding": [{"system": "urn:iso:std:iso:3166", "code": "NL", "display": "Nederland",
-                 "_display": translated("Nederland", "Netherlands")}]},
-    {"coding": [{"system": "urn:iso:std:iso:3166", "code": "BE", "display": "België",
-                 "_display": translated("België", "Belgium")}]},
+    {
+        "coding": [
+            {
+                "system": "urn:iso:std:iso:3166",
+                "code": "NL",
+                "display": "Nederland",
+                "_display": translated("Nederland", "Netherlands"),
+            }
+        ]
+    },
+    {
+        "coding": [
+            {
+                "system": "urn:iso:std:iso:3166",
+                "code": "BE",
+                "display": "België",
+                "_display": translated("België", "Belgium"),
+            }
+        ]
+    },
 ]
 
 

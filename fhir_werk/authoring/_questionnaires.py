@@ -56,7 +56,9 @@ def _scale_codes(sources: Iterable[SourceQuestionnaire]) -> dict[str, str]:
 class QuestionnaireFactory:
     """Turns the sources into Questionnaire resources with one shared ItemBuilder."""
 
-    def __init__(self, codes: CodeLists, themes: list[SourceQuestionnaire], root: SourceQuestionnaire) -> None:
+    def __init__(
+        self, codes: CodeLists, themes: list[SourceQuestionnaire], root: SourceQuestionnaire
+    ) -> None:
         self.codes = codes
         self.themes = themes
         self.root = root
@@ -76,7 +78,9 @@ class QuestionnaireFactory:
         if source.extract or source.plus_one:
             code = self.scales.get(source.plus_one or "")
             display = self.codes.coding("schaal", code)["display"] if code else None
-            templates.attach(item, _templates.for_item(source.extract or "", source.key, source.plus_one, code, display))
+            templates.attach(
+                item, _templates.for_item(source.extract or "", source.key, source.plus_one, code, display)
+            )
         by_id = {child["linkId"]: child for child in item.get("item", [])}
         for child in source.items:
             self._templates_for(child, by_id[child.key], templates)
@@ -92,13 +96,21 @@ class QuestionnaireFactory:
         group: dict[str, Any] = {
             "linkId": f"t{source.number}",
             "type": "group",
-            **text_pair(f"Thema {source.number}: {source.title}", f"Theme {source.number}: {source.title_en}"),
+            **text_pair(
+                f"Thema {source.number}: {source.title}", f"Theme {source.number}: {source.title_en}"
+            ),
             "item": self._items(source.items, templates),
         }
         items = [*self._situation(templates, standalone_only=True), group]
-        resource = metadata("Questionnaire", source.id, source.name,
-                            (f"Arbeid als medicijn – thema {source.number}: {source.title}",
-                             f"Work as medicine – theme {source.number}: {source.title_en}"))
+        resource = metadata(
+            "Questionnaire",
+            source.id,
+            source.name,
+            (
+                f"Arbeid als medicijn – thema {source.number}: {source.title}",
+                f"Work as medicine – theme {source.number}: {source.title_en}",
+            ),
+        )
         return self._finish(resource, templates, items, "assemble-root-or-child")
 
     def leidraad(self) -> dict[str, Any]:
@@ -114,8 +126,9 @@ class QuestionnaireFactory:
             else:
                 items += self._items([source], templates)
         description = (self.root.description or "", self.root.description_en or "")
-        resource = metadata("Questionnaire", self.root.id, self.root.name,
-                            (self.root.title, self.root.title_en), description)
+        resource = metadata(
+            "Questionnaire", self.root.id, self.root.name, (self.root.title, self.root.title_en), description
+        )
         resource = self._finish(resource, templates, items, "assemble-root")
         resource["extension"].insert(0, _templates.template_extract("tpl-careplan"))
         return resource
@@ -132,13 +145,20 @@ class QuestionnaireFactory:
                     "linkId": f"keuze-thema-{number}-module",
                     "type": "display",
                     **text_pair(f"Thema {number}: {theme.title}", f"Theme {number}: {theme.title_en}"),
-                    "extension": [{"url": SUB_QUESTIONNAIRE, "valueCanonical": f"{canonical('Questionnaire', theme.id)}|{VERSION}"}],
+                    "extension": [
+                        {
+                            "url": SUB_QUESTIONNAIRE,
+                            "valueCanonical": f"{canonical('Questionnaire', theme.id)}|{VERSION}",
+                        }
+                    ],
                 }
             ],
         }
 
     @staticmethod
-    def _finish(resource: dict[str, Any], templates: _Templates, items: list[dict[str, Any]], expectation: str) -> dict[str, Any]:
+    def _finish(
+        resource: dict[str, Any], templates: _Templates, items: list[dict[str, Any]], expectation: str
+    ) -> dict[str, Any]:
         head = {k: resource.pop(k) for k in ("resourceType", "id")}
         extensions = [{"url": ASSEMBLE_EXPECTATION, "valueCode": expectation}, _SURVEY]
         body: dict[str, Any] = {**head}

@@ -36,7 +36,10 @@ def _from(expression: str) -> dict[str, Any]:
 
 def template_extract(template_id: str) -> dict[str, Any]:
     """The templateExtract extension that points at a contained template."""
-    return {"url": TEMPLATE_EXTRACT, "extension": [{"url": "template", "valueReference": {"reference": f"#{template_id}"}}]}
+    return {
+        "url": TEMPLATE_EXTRACT,
+        "extension": [{"url": "template", "valueReference": {"reference": f"#{template_id}"}}],
+    }
 
 
 def _coding(system_id: str, code: str, display: str) -> dict[str, Any]:
@@ -110,8 +113,11 @@ def careplan() -> dict[str, Any]:
 
 def behandeldoel() -> dict[str, Any]:
     """One Goal per stated treatment goal (repeating group 'behandeldoel')."""
-    return _goal("tpl-behandeldoel", ("behandeldoel", "Behandeldoel van de patiënt"),
-                 "item.where(linkId='behandeldoel-tekst').answer.value")
+    return _goal(
+        "tpl-behandeldoel",
+        ("behandeldoel", "Behandeldoel van de patiënt"),
+        "item.where(linkId='behandeldoel-tekst').answer.value",
+    )
 
 
 def punt_hoger(scale_link_id: str, scale_code: str, scale_display: str) -> dict[str, Any]:
@@ -144,10 +150,20 @@ def verwijzing() -> dict[str, Any]:
         "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
         "code": {
             "coding": [
-                {"extension": [_context(f"{target}.where(code='bedrijfsarts' or code='arbeidsarts')")],
-                 "system": SNOMED, "code": "306298002", "display": "Referral to occupational health physician"},
-                {"extension": [_context(f"{target}.where(code='arbodienst' or code='andere-arboprofessional')")],
-                 "system": SNOMED, "code": "306152009", "display": "Referral to occupational health service"},
+                {
+                    "extension": [_context(f"{target}.where(code='bedrijfsarts' or code='arbeidsarts')")],
+                    "system": SNOMED,
+                    "code": "306298002",
+                    "display": "Referral to occupational health physician",
+                },
+                {
+                    "extension": [
+                        _context(f"{target}.where(code='arbodienst' or code='andere-arboprofessional')")
+                    ],
+                    "system": SNOMED,
+                    "code": "306152009",
+                    "display": "Referral to occupational health service",
+                },
                 _from(target),
             ],
         },
@@ -155,7 +171,10 @@ def verwijzing() -> dict[str, Any]:
         "_authoredOn": _value("%resource.authored"),
         "requester": _from("%resource.author"),
         "reasonCode": [
-            {"extension": [_context("item.where(linkId='t6-verwijzing-reden').answer.value")], "_text": _value("$this")}
+            {
+                "extension": [_context("item.where(linkId='t6-verwijzing-reden').answer.value")],
+                "_text": _value("$this"),
+            }
         ],
     }
 
@@ -168,24 +187,51 @@ def werksituatie() -> dict[str, Any]:
         "resourceType": "Observation",
         "id": "tpl-werksituatie",
         "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                  "code": "social-history", "display": "Social History"}]}],
-        "code": {"coding": [{"system": SNOMED, "code": "364703007", "display": "Employment detail"}],
-                 "text": "Werksituatie"},
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "social-history",
+                        "display": "Social History",
+                    }
+                ]
+            }
+        ],
+        "code": {
+            "coding": [{"system": SNOMED, "code": "364703007", "display": "Employment detail"}],
+            "text": "Werksituatie",
+        },
         "subject": _from("%resource.subject"),
         "_effectiveDateTime": _value("%resource.authored"),
         "valueCodeableConcept": {
             "coding": [
                 _from(answer),
-                {"extension": [_context(f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')")],
-                 "system": SNOMED, "code": "224363007", "display": "Employed"},
-                {"extension": [_context(f"{answer}.where(code='geen-werk')")],
-                 "system": SNOMED, "code": "73438004", "display": "Unemployed"},
+                {
+                    "extension": [
+                        _context(f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')")
+                    ],
+                    "system": SNOMED,
+                    "code": "224363007",
+                    "display": "Employed",
+                },
+                {
+                    "extension": [_context(f"{answer}.where(code='geen-werk')")],
+                    "system": SNOMED,
+                    "code": "73438004",
+                    "display": "Unemployed",
+                },
             ],
             "_text": _value(f"{answer}.display"),
         },
-        "note": [{"extension": [_context("%resource.repeat(item).where(linkId='situatie-uitkering').answer.value")],
-                  "_text": _value("'Uitkering: ' + $this")}],
+        "note": [
+            {
+                "extension": [
+                    _context("%resource.repeat(item).where(linkId='situatie-uitkering').answer.value")
+                ],
+                "_text": _value("'Uitkering: ' + $this"),
+            }
+        ],
     }
 
 
@@ -198,14 +244,20 @@ def toestemming() -> dict[str, Any]:
         "resourceType": "Consent",
         "id": "tpl-toestemming",
         "status": "active",
-        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "scope": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}
+            ]
+        },
         "category": [
             {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
             {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]},
         ],
         "patient": _from("%resource.subject"),
         "_dateTime": _value("%resource.authored"),
-        "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]},
+        "policyRule": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]
+        },
         "provision": {
             "type": "deny",
             "period": {"_start": _value("%resource.authored")},
@@ -221,7 +273,10 @@ def toestemming() -> dict[str, Any]:
                         {
                             "role": {
                                 "coding": [
-                                    {"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP"},
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                        "code": "IRCP",
+                                    },
                                     _from("$this"),
                                 ]
                             },
@@ -239,13 +294,19 @@ def toestemming() -> dict[str, Any]:
     }
 
 
-def for_item(name: str, source_link_id: str, plus_one: str | None, scale_code: str | None,
-             scale_display: str | None) -> dict[str, Any]:
+def for_item(
+    name: str, source_link_id: str, plus_one: str | None, scale_code: str | None, scale_display: str | None
+) -> dict[str, Any]:
     """The template named in a source item's ``extract:`` (or implied by ``plus_one``)."""
     if plus_one is not None:
         return punt_hoger(plus_one, scale_code or "", scale_display or "")
-    builders = {"behandeldoel": behandeldoel, "gewenst-werk": gewenst_werk, "verwijzing": verwijzing,
-                "toestemming": toestemming, "werksituatie": werksituatie}
+    builders = {
+        "behandeldoel": behandeldoel,
+        "gewenst-werk": gewenst_werk,
+        "verwijzing": verwijzing,
+        "toestemming": toestemming,
+        "werksituatie": werksituatie,
+    }
     if name not in builders:
         raise ValueError(f"item {source_link_id}: unknown extract template {name!r}")
     return builders[name]()

@@ -18,11 +18,15 @@ def read_json(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        outcome = bad_request(f"Bestand '{path}' is geen leesbare JSON: {exc}", f"File '{path}' is not readable JSON: {exc}")
+        outcome = bad_request(
+            f"Bestand '{path}' is geen leesbare JSON: {exc}", f"File '{path}' is not readable JSON: {exc}"
+        )
         typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
         raise typer.Exit(EXIT_USAGE) from exc
     if not isinstance(data, dict):
-        outcome = bad_request(f"Bestand '{path}' bevat geen FHIR-resource.", f"File '{path}' holds no FHIR resource.")
+        outcome = bad_request(
+            f"Bestand '{path}' bevat geen FHIR-resource.", f"File '{path}' holds no FHIR resource."
+        )
         typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
         raise typer.Exit(EXIT_USAGE)
     return data
@@ -31,8 +35,14 @@ def read_json(path: Path) -> dict[str, object]:
 @app.command()
 def extract(
     response: Annotated[Path, typer.Argument(help="De ingevulde leidraad (QuestionnaireResponse, JSON).")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Schrijf de bundel naar dit bestand in plaats van naar stdout.")] = None,
-    questionnaire: Annotated[Path | None, typer.Option("--questionnaire", help="Gebruik deze vragenlijst in plaats van de gepubliceerde.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Schrijf de bundel naar dit bestand in plaats van naar stdout."),
+    ] = None,
+    questionnaire: Annotated[
+        Path | None,
+        typer.Option("--questionnaire", help="Gebruik deze vragenlijst in plaats van de gepubliceerde."),
+    ] = None,
 ) -> None:
     """Maak van een ingevulde leidraad een transactiebundel met de behandelplansectie Werk.
 

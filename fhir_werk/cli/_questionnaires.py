@@ -16,7 +16,8 @@ from fhir_werk.cli._app import EXIT_INVALID, app
 @app.command()
 def generate(
     check: Annotated[
-        bool, typer.Option("--check", help="Alleen controleren of de JSON-bestanden actueel zijn; schrijft niets.")
+        bool,
+        typer.Option("--check", help="Alleen controleren of de JSON-bestanden actueel zijn; schrijft niets."),
     ] = False,
 ) -> None:
     """Maak de FHIR-bestanden in questionnaires/fhir/ opnieuw uit de bronnen in questionnaires/bron/."""

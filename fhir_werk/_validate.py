@@ -1,0 +1,204 @@
+"""Validate a QuestionnaireResponse against the Questionnaire it names (``$validate``).
+
+Implements the R4 rules of https://hl7.org/fhir/R4/questionnaireresponse.html (status,
+subject, items matched to the Questionnaire by linkId and nesting, answer types per item type,
+answerOption / answerValueSet, ``required``, ``repeats``, ``enableWhen``) plus the core
+extensions minValue, maxValue and minLength and the ``maxLength`` element
+(https://hl7.org/fhir/R4/questionnaire.html). The result is an OperationOutcome whose issues
+carry the linkId path in ``expression`` and a Dutch message with its English translation.
+
+Pure: plain dicts in, an OperationOutcome dict out; no I/O, nothing kept between calls. The
+Questionnaire is indexed once per call, so a response of 150 items takes about a millisecond.
+
+Layout: :mod:`fhir_werk._validate_index` maps the response onto the Questionnaire,
+:mod:`fhir_werk._enable_when` decides what is enabled, :mod:`fhir_werk._validate_items` holds
+the item rules, :mod:`fhir_werk._validate_values` the value formats and ordering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from fhir_werk._artifacts import Artifacts
+from fhir_werk._canonical import SDC
+from fhir_werk._enable_when import Enablement
+from fhir_werk._outcomes import (
+    InvalidInputError,
+    NotFoundError,
+    Resource,
+    Severity,
+    issue,
+    not_found,
+    outcome,
+)
+from fhir_werk._validate_index import index_questionnaire, response_tree
+from fhir_werk._validate_items import Checks, check_tree
+
+RESPONSE_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
+"""The R4 QuestionnaireResponse status codes."""
+
+_FINAL_STATUSES: Final = ("completed", "amended")
+_QUESTIONNAIRE: Final = "QuestionnaireResponse.questionnaire"
+ASSEMBLED_FROM: Final = SDC + "sdc-questionnaire-assembledFrom"
+
+
+def validate_response(
+    response: Resource, questionnaire: Resource, *, artifacts: Artifacts | None = None
+) -> Resource:
+    """Validate ``response`` against ``questionnaire``; return an OperationOutcome.
+
+    ``artifacts`` resolves ``answerValueSet`` canonicals; without it (or for a ValueSet it does
+    not hold) coded answers are not checked against the ValueSet and an information or warning
+    issue says so. A response without problems gives ``outcome([])``. Missing required answers
+    are errors when the response is ``completed`` or ``amended``, warnings otherwise.
+
+    >>> q = {"resourceType": "Questionnaire", "url": "https://example.org/Q",
+    ...      "item": [{"linkId": "uren", "type": "integer", "required": True}]}
+    >>> qr = {"resourceType": "QuestionnaireResponse", "questionnaire": "https://example.org/Q",
+    ...       "status": "completed", "subject": {"reference": "Patient/1"},
+    ...       "item": [{"linkId": "uren", "answer": [{"valueString": "acht"}]}]}
+    >>> [i["diagnostics"] for i in validate_response(qr, q)["issue"]]
+    ["Answer to 'uren' has the wrong type: expected whole number (valueInteger), got text (valueString)."]
+    """
+    if response.get("resourceType") != "QuestionnaireResponse":
+        return outcome(
+            [
+                issue(
+                    "error",
+                    "invalid",
+                    "Dit is geen QuestionnaireResponse (ingevulde vragenlijst).",
+                    "This is not a QuestionnaireResponse.",
+                    "resourceType",
+                )
+            ]
+        )
+    index = index_questionnaire(questionnaire)
+    tree = response_tree(response, index)
+    checks = Checks(Enablement(tree, index), artifacts, _required_severity(response), questionnaire)
+    return outcome([*check_resource(response, questionnaire), *check_tree(tree, index.roots, checks)])
+
+
+def _required_severity(response: Resource) -> Severity:
+    status = response.get("status")
+    # A missing or unknown status is an error of its own; judge completeness strictly then.
+    return "warning" if status in RESPONSE_STATUSES and status not in _FINAL_STATUSES else "error"
+
+
+def check_resource(response: Resource, questionnaire: Resource) -> Iterator[Resource]:
+    """The response-level rules: questionnaire named (and the one given), status, subject."""
+    yield from check_questionnaire_reference(response, questionnaire)
+    yield from check_status(response)
+    yield from check_subject(response)
+
+
+def check_questionnaire_reference(response: Resource, questionnaire: Resource) -> Iterator[Resource]:
+    """``questionnaire`` must be present and name the Questionnaire validated against."""
+    named = response.get("questionnaire")
+    if not isinstance(named, str) or not named.strip():
+        yield issue(
+            "error",
+            "required",
+            "Het antwoord vermeldt niet welke vragenlijst is ingevuld (questionnaire ontbreekt).",
+            "The response does not say which Questionnaire it answers (questionnaire is missing).",
+            _QUESTIONNAIRE,
+        )
+        return
+    own_url, own_version = questionnaire.get("url"), questionnaire.get("version")
+    if own_url and named not in _names_of(questionnaire):
+        own = f"{own_url}|{own_version}" if own_version else str(own_url)
+        yield issue(
+            "error",
+            "value",
+            f"Het antwoord hoort bij vragenlijst '{named}', maar is gecontroleerd tegen '{own}'.",
+            f"The response answers Questionnaire '{named}' but was checked against '{own}'.",
+            _QUESTIONNAIRE,
+        )
+
+
+def _names_of(questionnaire: Resource) -> set[str]:
+    """The canonicals a response may name for ``questionnaire``: its url, with or without its
+    version, and for an assembled modular form (SDC) the root it was assembled from."""
+    url, version = questionnaire.get("url"), questionnaire.get("version")
+    names = {str(url), f"{url}|{version}"} if version else {str(url)}
+    for ext in questionnaire.get("extension") or ():
+        if not isinstance(ext, dict) or ext.get("url") != ASSEMBLED_FROM:
+            continue
+        if isinstance(origin := ext.get("valueCanonical"), str):
+            names.add(origin)
+    return names
+
+
+def check_status(response: Resource) -> Iterator[Resource]:
+    """``status`` must be present and one of the R4 codes."""
+    status = response.get("status")
+    if status is None:
+        yield issue(
+            "error",
+            "required",
+            "De status van het antwoord ontbreekt (bijvoorbeeld 'completed').",
+            "The response status is missing (for example 'completed').",
+            "QuestionnaireResponse.status",
+        )
+    elif status not in RESPONSE_STATUSES:
+        allowed = ", ".join(RESPONSE_STATUSES)
+        yield issue(
+            "error",
+            "value",
+            f"Onbekende status '{status}'; toegestaan zijn: {allowed}.",
+            f"Unknown status '{status}'; allowed are: {allowed}.",
+            "QuestionnaireResponse.status",
+        )
+
+
+def check_subject(response: Resource) -> Iterator[Resource]:
+    """``subject`` (the patient) must be present and be a Reference."""
+    subject = response.get("subject")
+    if subject is None:
+        yield issue(
+            "error",
+            "required",
+            "Het antwoord is aan geen patiënt gekoppeld (subject ontbreekt).",
+            "The response is not linked to a patient (subject is missing).",
+            "QuestionnaireResponse.subject",
+        )
+    elif not isinstance(subject, dict) or not any(k in subject for k in ("reference", "identifier")):
+        yield issue(
+            "error",
+            "value",
+            "De patiënt van het antwoord is geen geldige verwijzing "
+            "(subject.reference of subject.identifier).",
+            "The response subject is not a valid reference (subject.reference or subject.identifier).",
+            "QuestionnaireResponse.subject",
+        )
+
+
+def resolve_questionnaire(response: Resource, artifacts: Artifacts) -> Resource:
+    """The Questionnaire that ``response.questionnaire`` names (``url`` or ``url|version``).
+
+    Raises InvalidInputError when the response names none, NotFoundError when ``artifacts``
+    does not hold it (or not in that version); both carry an OperationOutcome with expression
+    ``QuestionnaireResponse.questionnaire``.
+    """
+    named = response.get("questionnaire")
+    if not isinstance(named, str) or not named.strip():
+        raise InvalidInputError(outcome(check_questionnaire_reference(response, {})))
+    found = artifacts.get(named)
+    if found is not None and found.get("resourceType") == "Questionnaire":
+        return found
+    url, _, version = named.partition("|")
+    other = artifacts.get(url) if version else None
+    if other is not None and other.get("resourceType") == "Questionnaire":
+        known = other.get("version", "?")
+        raise NotFoundError(
+            not_found(
+                f"Vragenlijst '{url}' is onbekend in versie '{version}' (bekend: versie '{known}').",
+                f"Questionnaire '{url}' is unknown in version '{version}' (known: version '{known}').",
+                _QUESTIONNAIRE,
+            )
+        )
+    raise NotFoundError(
+        not_found(
+            f"Vragenlijst '{named}' is onbekend.", f"Questionnaire '{named}' is unknown.", _QUESTIONNAIRE
+        )
+    )

@@ -1,0 +1,64 @@
+"""The section *Werk* of a treatment plan as plain Dutch text, for people rather than machines."""
+
+from __future__ import annotations
+
+from fhir_werk._outcomes import Resource
+
+
+def _of(bundle: Resource, kind: str) -> list[Resource]:
+    return [e["resource"] for e in bundle.get("entry", []) if e["resource"]["resourceType"] == kind]
+
+
+def _when(detail: Resource) -> str:
+    period = detail.get("scheduledPeriod", {})
+    if "end" in period:
+        return f" (uiterlijk {period['end']})"
+    if "start" in period:
+        return f" ({period['start']})"
+    return ""
+
+
+def render_werk_section(bundle: Resource) -> str:
+    """The CarePlan 'Werk' in a bundle: goals, agreed steps, follow-up, scores and sharing."""
+    lines: list[str] = []
+    for plan in _of(bundle, "CarePlan"):
+        lines += [
+            f"== {plan.get('title', 'Werk')} ==",
+            f"Patiënt: {plan['subject'].get('reference', '')}",
+            "",
+        ]
+    lines.append("Doelen:")
+    for goal in _of(bundle, "Goal"):
+        target = goal.get("target", [{}])[0]
+        extra = ""
+        if "detailInteger" in target:
+            extra = f"  [doel: {target['measure']['coding'][0]['display']} naar {target['detailInteger']}]"
+        lines.append(f"  - {goal['description']['text']}{extra}")
+    lines += ["", "Afspraken:"]
+    for plan in _of(bundle, "CarePlan"):
+        for activity in plan.get("activity", []):
+            detail = activity.get("detail")
+            if detail is None:
+                continue
+            who = ", ".join(p.get("display", "") for p in detail.get("performer", []))
+            who_text = f"{who}: " if who else ""
+            lines.append(f"  - {who_text}{detail.get('description', '')}{_when(detail)}")
+    for referral in _of(bundle, "ServiceRequest"):
+        codes = ", ".join(c.get("display", c["code"]) for c in referral["code"]["coding"])
+        lines.append(f"  - Verwijzing: {codes}")
+    lines += ["", "Scores om te volgen (0-10):"]
+    for observation in _of(bundle, "Observation"):
+        if "valueInteger" in observation:
+            lines.append(f"  - {observation['code']['coding'][0]['display']}: {observation['valueInteger']}")
+        elif "valueCodeableConcept" in observation:
+            lines.append(f"  - Werksituatie: {observation['valueCodeableConcept'].get('text', '')}")
+    lines += ["", "Delen met anderen:"]
+    for consent in _of(bundle, "Consent"):
+        permits = consent["provision"].get("provision", [])
+        if not permits:
+            lines.append("  - De patiënt deelt deze sectie met niemand buiten het behandelteam.")
+        for permit in permits:
+            recipient = permit["actor"][0]["reference"].get("display", "")
+            until = permit.get("period", {}).get("end")
+            lines.append(f"  - {recipient}: doelen en afspraken" + (f", tot {until}" if until else ""))
+    return "\n".join(lines) + "\n"
