@@ -15,6 +15,7 @@ from fhir_werk._extract import extract
 from fhir_werk._outcomes import has_errors
 from fhir_werk._response_builder import build_response
 from fhir_werk._validate import validate_response
+
 from published import by_id, walk
 
 FORM = by_id("leidraad-assembled")

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from published import by_id, questionnaires, themes, walk
 
 from fhir_werk._artifacts import published
 from fhir_werk._canonical import BASE
+
+from published import by_id, questionnaires, themes, walk
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 EXTERNAL_SYSTEMS = {"http://snomed.info/sct", "http://loinc.org"}
