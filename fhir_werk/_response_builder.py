@@ -13,8 +13,14 @@ from typing import Any
 from fhir_werk._outcomes import Resource
 
 _VALUE_KEY = {
-    "boolean": "valueBoolean", "integer": "valueInteger", "decimal": "valueDecimal", "date": "valueDate",
-    "dateTime": "valueDateTime", "string": "valueString", "text": "valueString", "url": "valueUri",
+    "boolean": "valueBoolean",
+    "integer": "valueInteger",
+    "decimal": "valueDecimal",
+    "date": "valueDate",
+    "dateTime": "valueDateTime",
+    "string": "valueString",
+    "text": "valueString",
+    "url": "valueUri",
 }
 
 
@@ -70,7 +76,10 @@ def build_response(
     response: Resource = {"resourceType": "QuestionnaireResponse"}
     if response_id:
         response["id"] = response_id
-        response["identifier"] = {"system": "https://fhir-werk.nl/fhir/NamingSystem/voorbeeld", "value": response_id}
+        response["identifier"] = {
+            "system": "https://fhir-werk.nl/fhir/NamingSystem/voorbeeld",
+            "value": response_id,
+        }
     response |= {
         "questionnaire": f"{questionnaire['url']}|{questionnaire['version']}",
         "status": status,
