@@ -118,6 +118,8 @@ def _observation_resources(response: Resource, questionnaire: Resource) -> list[
             observation["code"] = {"coding": definition.get("code", []), "text": definition.get("text", "")}
             observation["subject"] = response["subject"]
             observation["effectiveDateTime"] = response["authored"]
+            # Who reported the score: the author of the response, else the patient.
+            observation["performer"] = [response.get("author") or response["subject"]]
             observation[value_key] = answer[value_key]
             found.append(Extracted(observation, f"observation@{path}.answer[{index}]"))
     return found

@@ -71,7 +71,15 @@ def _extension_definition(
         "fhirVersion": FHIR_VERSION,
         "kind": "complex-type",
         "abstract": False,
-        "context": [{"type": "element", "expression": context}],
+        # A "fhirpath" context, not "element": the HL7 validator in HAPI FHIR 8.x
+        # (org.hl7.fhir.validation 6.7.x) checks an element context by loading the core package
+        # of each FHIR version in range, and its version match ("4.0" against "4.0.1") fails, so
+        # it fetches hl7.fhir.r4.core from packages.fhir.org. An offline server then rejects the
+        # definition ("Unable to resolve package id hl7.fhir.r4.core#null"). The validator checks
+        # a fhirpath context against the resource itself and needs no package; it only warns
+        # that the path could have been an element context. Evaluated from the resource root,
+        # the same expression selects the nodes the extension belongs on.
+        "context": [{"type": "fhirpath", "expression": context}],
         "type": "Extension",
         "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
         "derivation": "constraint",

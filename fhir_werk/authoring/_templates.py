@@ -29,9 +29,17 @@ def _context(expression: str) -> dict[str, Any]:
     return {"url": CONTEXT, "valueString": expression}
 
 
-def _from(expression: str) -> dict[str, Any]:
-    """A complex element whose whole value comes from FHIRPath."""
-    return {"extension": [{"url": VALUE, "valueString": expression}]}
+def _from(expression: str, **placeholder: str) -> dict[str, Any]:
+    """A complex element whose whole value comes from FHIRPath.
+
+    The placeholder fields keep the template itself a valid resource for validators (a Reference
+    with a display, a Coding with its system); extraction replaces the whole element.
+    """
+    return {"extension": [{"url": VALUE, "valueString": expression}], **placeholder}
+
+
+def _person(expression: str) -> dict[str, Any]:
+    return _from(expression, display="(uit de ingevulde leidraad)")
 
 
 def template_extract(template_id: str) -> dict[str, Any]:
@@ -53,9 +61,9 @@ def _goal(template_id: str, kind: tuple[str, str], description: str) -> dict[str
         "lifecycleStatus": "proposed",
         "category": [{"coding": [_coding("doelsoort", *kind)]}],
         "description": {"_text": _value(description)},
-        "subject": _from("%resource.subject"),
+        "subject": _person("%resource.subject"),
         "_startDate": _value("%resource.authored.toString().substring(0, 10)"),
-        "expressedBy": _from("%resource.subject"),
+        "expressedBy": _person("%resource.subject"),
     }
 
 
@@ -69,9 +77,9 @@ def careplan() -> dict[str, Any]:
         "intent": "plan",
         "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
         "title": "Werk (Arbeid als medicijn)",
-        "subject": _from("%resource.subject"),
+        "subject": _person("%resource.subject"),
         "_created": _value("%resource.authored"),
-        "author": _from("%resource.author"),
+        "author": _person("%resource.author"),
         "activity": [
             {
                 "extension": [_context(step)],
@@ -83,9 +91,13 @@ def careplan() -> dict[str, Any]:
                             "extension": [
                                 {
                                     "url": ACTOR_ROLE,
-                                    "valueCoding": _from("item.where(linkId='afspraak-wie').answer.value"),
+                                    "valueCoding": _from(
+                                        "item.where(linkId='afspraak-wie').answer.value",
+                                        system=code_system("actorrol"),
+                                    ),
                                 }
                             ],
+                            "display": "(uitvoerder)",
                             "_display": _value(
                                 "(item.where(linkId='afspraak-wie').answer.value.display"
                                 " | item.where(linkId='afspraak-wie-naam').answer.value).join(': ')"
@@ -164,12 +176,12 @@ def verwijzing() -> dict[str, Any]:
                     "code": "306152009",
                     "display": "Referral to occupational health service",
                 },
-                _from(target),
+                _from(target, system=code_system("verwijzing")),
             ],
         },
-        "subject": _from("%resource.subject"),
+        "subject": _person("%resource.subject"),
         "_authoredOn": _value("%resource.authored"),
-        "requester": _from("%resource.author"),
+        "requester": _person("%resource.author"),
         "reasonCode": [
             {
                 "extension": [_context("item.where(linkId='t6-verwijzing-reden').answer.value")],
@@ -202,11 +214,12 @@ def werksituatie() -> dict[str, Any]:
             "coding": [{"system": SNOMED, "code": "364703007", "display": "Employment detail"}],
             "text": "Werksituatie",
         },
-        "subject": _from("%resource.subject"),
+        "subject": _person("%resource.subject"),
         "_effectiveDateTime": _value("%resource.authored"),
+        "performer": [_person("%resource.author")],
         "valueCodeableConcept": {
             "coding": [
-                _from(answer),
+                _from(answer, system=code_system("werksituatie")),
                 {
                     "extension": [
                         _context(f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')")
@@ -253,11 +266,15 @@ def toestemming() -> dict[str, Any]:
             {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
             {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]},
         ],
-        "patient": _from("%resource.subject"),
+        "patient": _person("%resource.subject"),
         "_dateTime": _value("%resource.authored"),
-        "policyRule": {
-            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTIN"}]
-        },
+        # The rule the patient consents under: the generic module's consent rule (seeds 001, 002).
+        "policy": [
+            {
+                "authority": "https://www.ggzstandaarden.nl",
+                "uri": "https://www.ggzstandaarden.nl/generieke-modules/arbeid-als-medicijn",
+            }
+        ],
         "provision": {
             "type": "deny",
             "period": {"_start": _value("%resource.authored")},
@@ -277,10 +294,10 @@ def toestemming() -> dict[str, Any]:
                                         "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
                                         "code": "IRCP",
                                     },
-                                    _from("$this"),
+                                    _from("$this", system=code_system("deelontvanger")),
                                 ]
                             },
-                            "reference": {"_display": _value("$this.display")},
+                            "reference": {"display": "(ontvanger)", "_display": _value("$this.display")},
                         }
                     ],
                     "purpose": [_coding("deeldoel", "re-integratie", "Terugkeer naar werk en re-integratie")],

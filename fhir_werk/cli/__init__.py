@@ -4,10 +4,9 @@ Each command lives in its own module and registers itself on :data:`app`; the mo
 imported here so that ``fhir-werk --help`` lists them all.
 """
 
-from fhir_werk.cli._app import app
-
 # Imported for their side effect: each registers its command(s) on ``app``.
-from fhir_werk.cli import _questionnaires  # noqa: E402,F401
+from fhir_werk.cli import _demo, _extract, _interop, _push, _questionnaires, _validate  # noqa: F401
+from fhir_werk.cli._app import app
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,261 @@
+"""The ``fhir`` adapter: push the 'Werk' section into any FHIR R4 server.
+
+Reads the CapabilityStatement once and sends a transaction when the server declares one, else
+batches, else one request per resource; the mode can also be forced. All modes keep the
+conditional-create semantics of the extraction (``ifNoneExist`` / ``If-None-Exist`` on the
+stable identifiers), so pushing the same bundle twice creates nothing new.
+
+Batch and single requests cannot resolve ``urn:uuid`` references across entries on the server,
+so those modes send the bundle in dependency layers (a resource after everything it refers to)
+and rewrite ``urn:uuid`` references to the ids the server returned before the next layer.
+Spec: https://hl7.org/fhir/R4/http.html#transaction
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Literal, Self
+
+import httpx
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fhir_werk._audit import AuditLog
+from fhir_werk._auth_options import AuthOptions, build_auth
+from fhir_werk._fhir_client import FhirClient, FhirResponse, make_http_client
+from fhir_werk._http_errors import error_from_status
+from fhir_werk._outcomes import InvalidInputError, Resource, bad_request
+from fhir_werk._push import (
+    EntryStatus,
+    PushContext,
+    PushEntry,
+    PushProgress,
+    PushResult,
+    rewrite_references,
+    run_push,
+)
+from fhir_werk._retry import RetryPolicy
+
+Mode = Literal["auto", "transaction", "batch", "single"]
+
+
+class FhirAdapterSettings(BaseSettings, AuthOptions):
+    """Settings of the ``fhir`` adapter, from ``FHIR_WERK_FHIR_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FHIR_WERK_FHIR_")
+
+    base_url: str
+    mode: Mode = "auto"
+    """auto follows the CapabilityStatement; the others force a strategy."""
+    timeout: float = 30.0
+    """Seconds per phase (connect, read, write, pool) of every call."""
+    max_attempts: int = 4
+    send_audit: bool = False
+    """Also POST the AuditEvent of each push to the server."""
+    search_consents: bool = True
+    """Look for Consents already on the server when the bundle's own Consent does not permit."""
+
+
+def parse_location(location: str | None) -> tuple[str, str] | None:
+    """(type, id) from a Location such as ``http://x/fhir/Goal/7/_history/1`` or ``Goal/7``."""
+    if not location:
+        return None
+    parts = [p for p in location.split("/_history/")[0].split("/") if p]
+    return (parts[-2], parts[-1]) if len(parts) >= 2 else None
+
+
+def _status_code(status: str) -> int:
+    try:
+        return int(str(status).split()[0])
+    except (ValueError, IndexError):
+        return 0
+
+
+def _entry_status(method: str, code: int) -> EntryStatus:
+    if code == 201:
+        return "created"
+    if code == 304 or method == "POST":
+        # A conditional create that found its match answers 200 with the existing resource.
+        return "unchanged"
+    return "updated"
+
+
+def _result(entry: Resource, code: int, location: str | None, body: Resource | None) -> PushEntry:
+    request, resource = entry.get("request", {}), entry.get("resource", {})
+    type_id = parse_location(location)
+    if type_id is None and body is not None and body.get("id"):
+        type_id = (str(body.get("resourceType")), str(body["id"]))
+    return PushEntry(
+        resource_type=str(resource.get("resourceType")),
+        status=_entry_status(str(request.get("method", "POST")).upper(), code),
+        id=type_id[1] if type_id else None,
+        location=location,
+        full_url=entry.get("fullUrl"),
+        identifier=request.get("ifNoneExist"),
+    )
+
+
+def dependency_layers(entries: Sequence[Resource]) -> list[list[Resource]]:
+    """Entries in layers: each refers (by ``urn:uuid`` fullUrl) only to entries of earlier layers.
+
+    Raises InvalidInputError for a reference cycle, which only a transaction can resolve.
+    """
+    full_urls = {e["fullUrl"] for e in entries if e.get("fullUrl")}
+
+    def refs(value: object) -> set[str]:
+        if isinstance(value, dict):
+            found = set().union(*(refs(v) for v in value.values())) if value else set()
+            reference = value.get("reference")
+            if isinstance(reference, str) and reference in full_urls:
+                found.add(reference)
+            return found
+        if isinstance(value, list):
+            return set().union(*(refs(v) for v in value)) if value else set()
+        return set()
+
+    needs = [refs(e.get("resource", {})) - {e.get("fullUrl")} for e in entries]
+    done: set[str] = set()
+    remaining = list(range(len(entries)))
+    layers: list[list[Resource]] = []
+    while remaining:
+        ready = [i for i in remaining if needs[i] <= done]
+        if not ready:
+            raise InvalidInputError(
+                bad_request(
+                    "De bundel bevat kringverwijzingen; alleen een transaction kan die versturen.",
+                    "The bundle holds circular references; only a transaction can send it.",
+                    [f"Bundle.entry[{i}]" for i in remaining],
+                )
+            )
+        layers.append([entries[i] for i in ready])
+        done |= {entries[i].get("fullUrl", "") for i in ready}
+        remaining = [i for i in remaining if i not in ready]
+    return layers
+
+
+class FhirAdapter:
+    """Pushes to a FHIR R4 server; also the :class:`~fhir_werk._push.PushTarget` for it."""
+
+    name: ClassVar[str] = "fhir"
+    settings_type: ClassVar[type[BaseSettings]] = FhirAdapterSettings
+
+    def __init__(
+        self,
+        settings: FhirAdapterSettings,
+        *,
+        audit: AuditLog,
+        http: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self._owned: httpx.Client | None = None
+        if http is None:
+            auth = build_auth(settings, settings.base_url)
+            http = self._owned = make_http_client(settings.base_url, timeout=settings.timeout, auth=auth)
+        self.client = FhirClient(http, retry=retry or RetryPolicy(max_attempts=settings.max_attempts))
+        self._audit = audit
+
+    def close(self) -> None:
+        """Close the HTTP client if this adapter built it (an injected one is the caller's)."""
+        if self._owned is not None:
+            self._owned.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def push(self, bundle: Resource, context: PushContext) -> PushResult:
+        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk._push.run_push`)."""
+        return run_push(bundle, context, target=self, audit=self._audit, send_audit=self.settings.send_audit)
+
+    @property
+    def address(self) -> str:
+        """The server's base URL."""
+        return self.settings.base_url.rstrip("/")
+
+    def existing_consents(self, patient: str) -> Sequence[Resource]:
+        """Active Consents of ``patient`` on the server."""
+        if not self.settings.search_consents:
+            return []
+        found = self.client.search("Consent", {"patient": patient, "status": "active"}, follow_next=True)
+        return [
+            e["resource"]
+            for e in found.get("entry", [])
+            if e.get("resource", {}).get("resourceType") == "Consent"
+        ]
+
+    def send_audit(self, event: Resource) -> None:
+        """POST the AuditEvent to the server."""
+        self.client.create(event)
+
+    def mode(self) -> Literal["transaction", "batch", "single"]:
+        """The strategy: forced by the settings, else the best the CapabilityStatement declares."""
+        if self.settings.mode != "auto":
+            return self.settings.mode
+        declared = self.client.system_interactions()
+        if "transaction" in declared:
+            return "transaction"
+        return "batch" if "batch" in declared else "single"
+
+    def send(self, bundle: Resource, progress: PushProgress) -> None:
+        """Write ``bundle`` with the chosen strategy, recording each entry as it is written."""
+        mode = self.mode()
+        progress.interaction = "create" if mode == "single" else mode
+        entries = bundle.get("entry", [])
+        if mode == "transaction":
+            response = self.client.transaction(bundle)
+            for entry, answer in zip(entries, response.get("entry", []), strict=False):
+                reply = answer.get("response", {})
+                code = _status_code(reply.get("status", ""))
+                progress.entries.append(_result(entry, code, reply.get("location"), answer.get("resource")))
+            return
+        positions = {str(e.get("fullUrl")): i for i, e in enumerate(entries)}
+        server_refs: dict[str, str] = {}
+        for layer in dependency_layers(entries):
+            rewritten = [
+                {**e, "resource": rewrite_references(e.get("resource", {}), server_refs)} for e in layer
+            ]
+            if mode == "batch":
+                self._send_batch(rewritten, progress, positions)
+            else:
+                for entry in rewritten:
+                    progress.entries.append(self._send_single(entry))
+            for done in progress.entries:
+                if done.full_url and done.id:
+                    server_refs[done.full_url] = f"{done.resource_type}/{done.id}"
+
+    def _send_batch(self, layer: list[Resource], progress: PushProgress, positions: dict[str, int]) -> None:
+        """One batch per layer; entries that succeeded are recorded before the first failure is raised."""
+        response = self.client.batch({"resourceType": "Bundle", "type": "batch", "entry": layer})
+        failures = []
+        for entry, answer in zip(layer, response.get("entry", []), strict=False):
+            reply = answer.get("response", {})
+            code = _status_code(reply.get("status", ""))
+            if code >= 400 or code == 0:
+                failures.append((entry, code, reply.get("outcome")))
+            else:
+                progress.entries.append(_result(entry, code, reply.get("location"), answer.get("resource")))
+        if failures:
+            entry, code, server_outcome = failures[0]
+            index = positions.get(str(entry.get("fullUrl")), 0)
+            raise error_from_status(code or 500, server_outcome, f"Bundle.entry[{index}]")
+
+    def _send_single(self, entry: Resource) -> PushEntry:
+        request, resource = entry.get("request", {}), entry.get("resource", {})
+        method = str(request.get("method", "POST")).upper()
+        answer: FhirResponse
+        if method == "POST":
+            answer = self.client.create(resource, if_none_exist=request.get("ifNoneExist"))
+        elif method == "PUT" and "?" not in str(request.get("url", "")):
+            type_id = parse_location(str(request.get("url", "")))
+            answer = self.client.update({**resource, "id": type_id[1] if type_id else resource.get("id")})
+        else:
+            raise InvalidInputError(
+                bad_request(
+                    f"Verzoek '{method} {request.get('url')}' kan niet los worden verstuurd.",
+                    f"Request '{method} {request.get('url')}' cannot be sent on its own.",
+                    "Bundle.entry.request",
+                )
+            )
+        return _result(entry, answer.status, answer.location, answer.resource)

@@ -1,0 +1,125 @@
+"""``fhir-werk interop --base URL``: prove interoperability against any FHIR R4 server."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fhir_werk._artifacts import published
+from fhir_werk._auth_options import AuthOptions, build_auth
+from fhir_werk._fhir_client import FhirClient, make_http_client
+from fhir_werk._interop import Check, Report, planned_steps, run_interop
+from fhir_werk._outcomes import FhirWerkError, Resource
+from fhir_werk.cli._app import EXIT_REMOTE, EXIT_USAGE, app
+from fhir_werk.cli._push import _secret
+
+_MARK = {"ok": "ok", "warning": "WAARSCHUWING", "error": "FOUT"}
+
+
+def _examples() -> dict[str, Resource]:
+    folder = files("fhir_werk.questionnaires").joinpath("voorbeelden")
+    return {
+        entry.name.removeprefix("QuestionnaireResponse-").removesuffix(".json"): json.loads(
+            entry.read_text(encoding="utf-8")
+        )
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    }
+
+
+def _table(report: Report) -> None:
+    rows = [("Controle", "Resource", "Uitkomst", "Tijd")]
+    rows += [(c.check, c.resource, _MARK[c.outcome], f"{c.seconds * 1000:.0f} ms") for c in report.checks]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    for check in report.checks:
+        for message in check.messages:
+            typer.echo(f"  {_MARK[check.outcome]} {check.resource}: {message}", err=True)
+
+
+@app.command()
+def interop(
+    base: Annotated[
+        str, typer.Option("--base", help="Basis-URL van de FHIR-server, bv. http://localhost:8080/fhir.")
+    ],
+    auth: Annotated[str, typer.Option("--auth", help="none, basic, bearer of smart.")] = "none",
+    user: Annotated[str | None, typer.Option("--user", help="Gebruikersnaam voor basic.")] = None,
+    password_env: Annotated[
+        str | None, typer.Option("--password-env", help="Omgevingsvariabele met het wachtwoord.")
+    ] = None,
+    token_env: Annotated[
+        str | None, typer.Option("--token-env", help="Omgevingsvariabele met het bearer-token.")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option("--client-id", help="SMART: client-id.")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="SMART: privésleutel (PEM of JWKS).")
+    ] = None,
+    kid: Annotated[str | None, typer.Option("--kid", help="SMART: sleutel-id.")] = None,
+    token_url: Annotated[str | None, typer.Option("--token-url", help="SMART: token-endpoint.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconden per aanroep.")] = 60.0,
+    report_file: Annotated[
+        Path | None, typer.Option("--report", help="Schrijf het rapport als JSON.")
+    ] = None,
+    cleanup: Annotated[
+        bool, typer.Option("--cleanup", help="Verwijder na afloop wat deze run aanmaakte.")
+    ] = False,
+) -> None:
+    """Test de vragenlijsten, extractie en idempotentie tegen een echte FHIR-server.
+
+    Exitcodes: 0 geen fouten, 2 verkeerd gebruik, 3 fouten gevonden of server onbereikbaar.
+    """
+    try:
+        options = AuthOptions.model_validate(
+            {
+                "auth": auth,
+                "user": user,
+                "password": _secret(password_env, None, "--password-env"),
+                "token": _secret(token_env, None, "--token-env"),
+                "client_id": client_id,
+                "key_file": key_file,
+                "kid": kid,
+                "token_url": token_url,
+            }
+        )
+        http = make_http_client(base, timeout=timeout, auth=build_auth(options, base))
+    except (FhirWerkError, ValueError) as exc:
+        typer.echo(f"Verkeerd gebruik: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    conformance = [
+        r
+        for r in published().resources
+        if r["resourceType"] in ("CodeSystem", "ValueSet", "StructureDefinition", "Questionnaire")
+    ]
+    examples = _examples()
+    with (
+        http,
+        typer.progressbar(
+            length=planned_steps(len(conformance), examples), label="interop", file=None
+        ) as bar,
+    ):
+
+        def progress(_check: Check) -> None:
+            bar.update(1)
+
+        report = run_interop(
+            FhirClient(http), conformance=conformance, examples=examples, cleanup=cleanup, on_check=progress
+        )
+    _table(report)
+    if report_file is not None:
+        report_file.write_text(
+            json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    unfixable = sum(len(c.unfixable) for c in report.checks)
+    typer.echo(
+        f"{report.software or 'server'} op {report.base_url}: {len(report.checks)} controles, "
+        f"{report.errors} fouten, {report.warnings} waarschuwingen"
+        f" (+{unfixable} niet door fhir-werk op te lossen), {report.transactions_posted} transacties.",
+        err=True,
+    )
+    if report.errors:
+        raise typer.Exit(EXIT_REMOTE)

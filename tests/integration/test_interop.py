@@ -1,0 +1,84 @@
+"""``fhir-werk interop`` against the real HAPI FHIR JPA test server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from fhir_werk._artifacts import published
+from fhir_werk._extract import extract
+from fhir_werk.cli import app
+
+pytestmark = pytest.mark.hapi
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "questionnaires" / "voorbeelden").glob("*.json"))
+
+
+def _run(fhir_server_url: str, tmp_path: Path, *extra: str) -> dict[str, Any]:
+    report = tmp_path / "interop.json"
+    result = CliRunner().invoke(app, ["interop", "--base", fhir_server_url, "--report", str(report), *extra])
+    data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    assert result.exit_code == 0, [c for c in data["checks"] if c["outcome"] != "ok"]
+    return data
+
+
+def test_cleanup_removes_what_the_run_created(fhir_server_url: str, tmp_path: Path) -> None:
+    # First in this module: on a fresh server (as in CI) this run creates everything it uploads.
+    report = _run(fhir_server_url, tmp_path, "--cleanup")
+    cleaned = [c for c in report["checks"] if c["check"] == "opruimen"]
+    assert len(cleaned) == len(set(report["created"]))
+    for name in report["created"]:
+        status = httpx.get(
+            f"{fhir_server_url}/{name}", headers={"Accept": "application/fhir+json"}, timeout=30
+        )
+        assert status.status_code in (404, 410), name
+
+
+def test_interop_has_no_errors_and_no_fixable_warnings(fhir_server_url: str, tmp_path: Path) -> None:
+    report = _run(fhir_server_url, tmp_path)
+    assert report["errors"] == 0
+    assert report["warnings"] == 0, [c["messages"] for c in report["checks"] if c["outcome"] == "warning"]
+    assert report["software"].startswith("HAPI FHIR")
+    kinds = {c["check"] for c in report["checks"]}
+    assert {
+        "capabilities",
+        "upload",
+        "$validate",
+        "transactie",
+        "teruglezen + $validate",
+        "transactie opnieuw",
+        "geen dubbelingen",
+    } <= kinds
+    uploads = [c for c in report["checks"] if c["check"] == "upload"]
+    assert len(uploads) == len(published().resources)
+
+
+def test_idempotency_check_really_posted_twice(fhir_server_url: str, tmp_path: Path) -> None:
+    report = _run(fhir_server_url, tmp_path)
+    assert report["transactions_posted"] == 2 * len(EXAMPLES)
+    duplicates = [c for c in report["checks"] if c["check"] == "geen dubbelingen"]
+    assert len(duplicates) == len(EXAMPLES)
+    assert all(c["outcome"] == "ok" for c in duplicates)
+    # The server holds exactly one CarePlan per example after all the posting.
+    for path in EXAMPLES:
+        bundle = extract(json.loads(path.read_text(encoding="utf-8")))
+        plan = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan")
+        identifier = plan["identifier"][0]
+        found = httpx.get(
+            f"{fhir_server_url}/CarePlan",
+            params={"identifier": f"{identifier['system']}|{identifier['value']}", "_summary": "count"},
+            headers={"Accept": "application/fhir+json"},
+            timeout=30,
+        ).json()
+        assert found["total"] == 1, path.name
+
+
+def test_cli_exits_3_when_the_server_is_unreachable(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["interop", "--base", "http://127.0.0.1:9/fhir", "--timeout", "2"])
+    assert result.exit_code == 3
+    assert "fouten" in result.stderr

@@ -1,0 +1,166 @@
+"""The file adapter: atomic, write-once bundles and NDJSON folders."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from fhir_werk._audit import AuditLog
+from fhir_werk._outcomes import ConsentRefusedError, RemoteConflictError
+from fhir_werk._push import PushContext, get_adapter
+from fhir_werk.adapters.file import FileAdapter, FileAdapterSettings, bundle_name, write_once  # type: ignore[import-not-found]
+
+BUNDLE = json.loads((Path(__file__).parent / "fixtures" / "push" / "bundle.json").read_text(encoding="utf-8"))
+
+
+def make(tmp_path: Path, format: str = "bundle", **settings: object) -> FileAdapter:
+    options = FileAdapterSettings(directory=tmp_path / "uit", format=format, **settings)
+    return FileAdapter(options, audit=AuditLog(tmp_path / "audit.sqlite3"))
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_bundle_is_written_once_under_its_stable_name(tmp_path: Path) -> None:
+    adapter = make(tmp_path)
+    first = adapter.push(BUNDLE, PushContext())
+    assert files(tmp_path / "uit") == ["push-careplan-1.json"]
+    assert json.loads((tmp_path / "uit" / "push-careplan-1.json").read_text(encoding="utf-8")) == BUNDLE
+    assert {e.status for e in first.entries} == {"created"}
+    assert first.entries[0].location == "push-careplan-1.json"
+    second = adapter.push(BUNDLE, PushContext())
+    assert {e.status for e in second.entries} == {"unchanged"}
+    assert first.audit_event["agent"][1]["network"]["address"] == (tmp_path / "uit").resolve().as_uri()
+
+
+def test_a_different_bundle_under_the_same_name_is_a_conflict(tmp_path: Path) -> None:
+    adapter = make(tmp_path)
+    adapter.push(BUNDLE, PushContext())
+    changed = copy.deepcopy(BUNDLE)
+    changed["entry"][3]["resource"]["lifecycleStatus"] = "completed"
+    with pytest.raises(RemoteConflictError) as caught:
+        adapter.push(changed, PushContext())
+    (only,) = caught.value.outcome["issue"]
+    assert (caught.value.status, only["code"]) == (409, "conflict")
+    assert only["details"]["text"] == (
+        "Er staat al een andere bundel onder de naam 'push-careplan-1.json'; die wordt niet overschreven."
+    )
+    assert json.loads((tmp_path / "uit" / "push-careplan-1.json").read_text(encoding="utf-8")) == BUNDLE
+    assert [e["outcome"] for e in AuditLog(tmp_path / "audit.sqlite3").query()] == ["0", "4"]
+
+
+def test_ndjson_per_resource_type_with_resolved_references(tmp_path: Path) -> None:
+    adapter = make(tmp_path, format="ndjson")
+    result = adapter.push(BUNDLE, PushContext())
+    folder = tmp_path / "uit" / "push-careplan-1"
+    assert files(folder) == [
+        "CarePlan.ndjson",
+        "Consent.ndjson",
+        "Goal.ndjson",
+        "Observation.ndjson",
+        "Provenance.ndjson",
+        "QuestionnaireResponse.ndjson",
+        "ServiceRequest.ndjson",
+    ]
+    goals = [json.loads(line) for line in (folder / "Goal.ndjson").read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in goals] == [
+        "00000000-0000-4000-8000-000000000004",
+        "00000000-0000-4000-8000-000000000005",
+    ]
+    (plan,) = [
+        json.loads(line) for line in (folder / "CarePlan.ndjson").read_text(encoding="utf-8").splitlines()
+    ]
+    assert plan["goal"] == [{"reference": f"Goal/{g['id']}"} for g in goals]
+    assert "urn:uuid" not in "".join(p.read_text(encoding="utf-8") for p in folder.iterdir())
+    assert (result.entries[3].id, result.entries[3].location) == (
+        goals[0]["id"],
+        "push-careplan-1/Goal.ndjson",
+    )
+    again = adapter.push(BUNDLE, PushContext())
+    assert {e.status for e in again.entries} == {"unchanged"}
+
+
+def test_ndjson_folder_is_not_overwritten(tmp_path: Path) -> None:
+    adapter = make(tmp_path, format="ndjson")
+    adapter.push(BUNDLE, PushContext())
+    changed = copy.deepcopy(BUNDLE)
+    changed["entry"][6]["resource"]["status"] = "revoked"
+    with pytest.raises(RemoteConflictError):
+        adapter.push(changed, PushContext())
+    assert '"status":"active"' in (tmp_path / "uit" / "push-careplan-1" / "CarePlan.ndjson").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_no_temporary_files_are_left(tmp_path: Path) -> None:
+    adapter = make(tmp_path, format="ndjson")
+    adapter.push(BUNDLE, PushContext())
+    make(tmp_path).push(BUNDLE, PushContext())
+    assert [p.name for p in (tmp_path / "uit").iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_write_once_does_not_replace_an_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    assert write_once(path, b"een") == "created"
+    assert write_once(path, b"een") == "unchanged"
+    with pytest.raises(RemoteConflictError):
+        write_once(path, b"twee")
+    assert path.read_bytes() == b"een"
+
+
+def test_only_the_permitted_part_is_written_for_a_third_party(tmp_path: Path) -> None:
+    result = make(tmp_path).push(BUNDLE, PushContext(recipient="werkgever"))
+    written = json.loads((tmp_path / "uit" / "push-careplan-1.json").read_text(encoding="utf-8"))
+    assert [e["resource"]["resourceType"] for e in written["entry"]] == [
+        "Goal",
+        "Goal",
+        "CarePlan",
+        "Consent",
+    ]
+    assert [e.status for e in result.entries].count("refused") == 5
+
+
+def test_consent_in_an_earlier_bundle_permits(tmp_path: Path) -> None:
+    adapter = make(tmp_path)
+    adapter.push(BUNDLE, PushContext())  # the own EPD gets everything, the Consent included
+    later = copy.deepcopy(BUNDLE)
+    later["entry"] = [
+        e for e in later["entry"] if e["resource"]["resourceType"] not in ("Consent", "CarePlan")
+    ]
+    assert adapter.existing_consents("Patient/fw-push-1")[0]["resourceType"] == "Consent"
+    assert adapter.existing_consents("Patient/iemand-anders") == []
+    result = make(tmp_path, format="ndjson").push(later, PushContext(recipient="werkgever"))
+    assert result.decision.permitted
+    with pytest.raises(ConsentRefusedError):
+        make(tmp_path).push(later, PushContext(recipient="uwv"))
+
+
+def test_audit_event_written_next_to_the_bundles(tmp_path: Path) -> None:
+    result = make(tmp_path, send_audit=True).push(BUNDLE, PushContext())
+    stored = tmp_path / "uit" / "audit" / f"{result.audit_event['id']}.json"
+    assert json.loads(stored.read_text(encoding="utf-8")) == result.audit_event
+    assert result.audit_sent is True
+
+
+def test_name_falls_back_to_the_first_stable_identifier_then_a_hash() -> None:
+    no_plan = {**BUNDLE, "entry": [e for e in BUNDLE["entry"] if e["resource"]["resourceType"] != "CarePlan"]}
+    assert bundle_name(no_plan) == "push-qr-1"
+    bare = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [{"resource": {"resourceType": "Goal"}}],
+    }
+    assert len(bundle_name(bare)) == 32
+    assert bundle_name(bare) == bundle_name(copy.deepcopy(bare))
+
+
+def test_registry_builds_it_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FHIR_WERK_FILE_DIRECTORY", str(tmp_path / "epd-import"))
+    monkeypatch.setenv("FHIR_WERK_FILE_FORMAT", "ndjson")
+    adapter = get_adapter("file", audit=AuditLog(tmp_path / "a.sqlite3"))
+    assert isinstance(adapter, FileAdapter)
+    assert adapter.settings.format == "ndjson"
