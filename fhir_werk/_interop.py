@@ -13,6 +13,7 @@ the server's OperationOutcomes; they never contain answer texts from the respons
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -26,11 +27,22 @@ from fhir_werk._outcomes import FhirWerkError, Resource
 Outcome = Literal["ok", "warning", "error"]
 _CONFORMANCE_ORDER = ("CodeSystem", "ValueSet", "StructureDefinition", "Questionnaire")
 
-# Warnings the project cannot fix, each with the reason. They are reported apart from the rest.
+# Warnings the project cannot fix (a regular expression on the message), each with the reason.
+# They are reported apart from the rest.
 UNFIXABLE: tuple[tuple[str, str], ...] = (
-    ("snomed.info/sct", "een offline server kent SNOMED CT niet en kan die codes niet controleren"),
-    ("loinc.org", "een offline server kent LOINC niet en kan die codes niet controleren"),
+    (r"snomed\.info/sct", "een offline server kent SNOMED CT niet en kan die codes niet controleren"),
+    (r"loinc\.org", "een offline server kent LOINC niet en kan die codes niet controleren"),
     ("dom-6", "gegenereerde resources hebben bewust geen narrative; het EPD toont ze zelf"),
+    (
+        r"#null - Code is not found in CodeSystem: .*contained\[\d+\]/\*\w+/tpl-",
+        "een extractiesjabloon (SDC template-based extraction) bevat een Coding waarvan de code pas "
+        "bij de extractie uit het antwoord komt",
+    ),
+    (
+        "the context type should be 'element' not 'fhirpath'",
+        "de offline validator van HAPI verwerpt een 'element'-context (hij wil dan hl7.fhir.r4.core "
+        "downloaden omdat '4.0' niet als '4.0.1' telt); de 'fhirpath'-context is de werkende keuze",
+    ),
     (
         "SecurityRoleType",
         "extensible binding: voor ontvangers als 'werkgever' bestaat geen standaardcode; de "
@@ -107,7 +119,7 @@ def classify(outcome: Resource) -> tuple[Outcome, list[str], list[str]]:
             messages.append(_issue_text(issue))
         elif severity == "warning":
             text = _issue_text(issue)
-            reason = next((why for marker, why in UNFIXABLE if marker in text), None)
+            reason = next((why for marker, why in UNFIXABLE if re.search(marker, text)), None)
             if reason is not None:
                 unfixable.append(f"{text} [{reason}]")
             else:
