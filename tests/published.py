@@ -24,3 +24,19 @@ def walk(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for item in items:
         yield item
         yield from walk(item.get("item", []))
+
+
+def dicts(value: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object inside a value, depth first (the value itself included)."""
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from dicts(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from dicts(child)
+
+
+def references(value: Any) -> list[str]:
+    """Every ``reference`` string inside a value."""
+    return [d["reference"] for d in dicts(value) if isinstance(d.get("reference"), str)]

@@ -16,6 +16,8 @@ from fhir_werk._extract import extract
 from fhir_werk._outcomes import InvalidInputError
 from fhir_werk.cli import app
 
+from published import references
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "questionnaires" / "voorbeelden").glob("QuestionnaireResponse-*.json"))
 GOLDEN = ROOT / "tests" / "golden"
@@ -62,7 +64,7 @@ def test_extracting_twice_gives_the_same_bytes_and_every_reference_resolves(path
     assert first == second
     bundle = json.loads(first)
     urls = {e["fullUrl"] for e in bundle["entry"]}
-    internal = [r for r in _references(bundle) if r.startswith("urn:uuid:")]
+    internal = [r for r in references(bundle) if r.startswith("urn:uuid:")]
     assert internal
     assert set(internal) <= urls
     for entry in bundle["entry"]:
@@ -70,19 +72,6 @@ def test_extracting_twice_gives_the_same_bytes_and_every_reference_resolves(path
         if entry["request"]["method"] == "POST":
             assert entry["request"]["ifNoneExist"]
     get_fhir_model_class("Bundle").model_validate(bundle)
-
-
-def _references(value: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            found.append(value["reference"])
-        for child in value.values():
-            found += _references(child)
-    elif isinstance(value, list):
-        for child in value:
-            found += _references(child)
-    return found
 
 
 def test_sick_listed_person_gets_a_referral_to_the_occupational_physician() -> None:

@@ -16,7 +16,7 @@ from fhir_werk._outcomes import has_errors
 from fhir_werk._response_builder import build_response
 from fhir_werk._validate import validate_response
 
-from published import by_id, walk
+from published import by_id, references, walk
 
 FORM = by_id("leidraad-assembled")
 QUESTIONS = [i for i in walk(FORM["item"]) if i["type"] not in ("group", "display")]
@@ -70,23 +70,10 @@ def test_any_valid_response_extracts_to_a_self_contained_stable_bundle(response:
     assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)
     get_fhir_model_class("Bundle").model_validate(first)
     urls = {e["fullUrl"] for e in first["entry"]}
-    for reference in _internal_references(first):
-        assert reference in urls
+    for reference in references(first):
+        if reference.startswith("urn:uuid:"):
+            assert reference in urls
     kinds = [e["resource"]["resourceType"] for e in first["entry"]]
     assert kinds[0] == "QuestionnaireResponse"
     assert kinds[-1] == "Provenance"
     assert kinds.count("CarePlan") == 1
-
-
-def _internal_references(value: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(value, dict):
-        reference = value.get("reference")
-        if isinstance(reference, str) and reference.startswith("urn:uuid:"):
-            found.append(reference)
-        for child in value.values():
-            found += _internal_references(child)
-    elif isinstance(value, list):
-        for child in value:
-            found += _internal_references(child)
-    return found

@@ -11,7 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir_werk._artifacts import published
 from fhir_werk._canonical import BASE
 
-from published import by_id, questionnaires, themes, walk
+from published import by_id, dicts, questionnaires, themes, walk
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 EXTERNAL_SYSTEMS = {"http://snomed.info/sct", "http://loinc.org"}
@@ -77,16 +77,7 @@ def test_every_enable_when_refers_to_an_existing_question_of_compatible_type(
 
 
 def _codings(value: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(value, dict):
-        if "system" in value and "code" in value:
-            found.append(value)
-        for child in value.values():
-            found += _codings(child)
-    elif isinstance(value, list):
-        for child in value:
-            found += _codings(child)
-    return found
+    return [d for d in dicts(value) if "system" in d and "code" in d]
 
 
 @pytest.mark.parametrize("questionnaire", questionnaires(), ids=lambda q: q["id"])

@@ -15,7 +15,20 @@ from fhir_werk._fhir_client import FhirClient, make_http_client
 from fhir_werk._interop import Check, Report, planned_steps, run_interop
 from fhir_werk._outcomes import FhirWerkError, Resource
 from fhir_werk.cli._app import EXIT_REMOTE, EXIT_USAGE, app
-from fhir_werk.cli._push import _secret
+from fhir_werk.cli._auth import (
+    AuthKind,
+    ClientId,
+    KeyFile,
+    Kid,
+    PasswordEnv,
+    PasswordFile,
+    Scope,
+    TokenEnv,
+    TokenFile,
+    TokenUrl,
+    User,
+    auth_fields,
+)
 
 _MARK = {"ok": "ok", "warning": "WAARSCHUWING", "error": "FOUT"}
 
@@ -47,20 +60,17 @@ def interop(
     base: Annotated[
         str, typer.Option("--base", help="Basis-URL van de FHIR-server, bv. http://localhost:8080/fhir.")
     ],
-    auth: Annotated[str, typer.Option("--auth", help="none, basic, bearer of smart.")] = "none",
-    user: Annotated[str | None, typer.Option("--user", help="Gebruikersnaam voor basic.")] = None,
-    password_env: Annotated[
-        str | None, typer.Option("--password-env", help="Omgevingsvariabele met het wachtwoord.")
-    ] = None,
-    token_env: Annotated[
-        str | None, typer.Option("--token-env", help="Omgevingsvariabele met het bearer-token.")
-    ] = None,
-    client_id: Annotated[str | None, typer.Option("--client-id", help="SMART: client-id.")] = None,
-    key_file: Annotated[
-        Path | None, typer.Option("--key-file", help="SMART: privésleutel (PEM of JWKS).")
-    ] = None,
-    kid: Annotated[str | None, typer.Option("--kid", help="SMART: sleutel-id.")] = None,
-    token_url: Annotated[str | None, typer.Option("--token-url", help="SMART: token-endpoint.")] = None,
+    auth: AuthKind = "none",
+    user: User = None,
+    password_env: PasswordEnv = None,
+    password_file: PasswordFile = None,
+    token_env: TokenEnv = None,
+    token_file: TokenFile = None,
+    client_id: ClientId = None,
+    key_file: KeyFile = None,
+    kid: Kid = None,
+    token_url: TokenUrl = None,
+    scope: Scope = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconden per aanroep.")] = 60.0,
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Schrijf het rapport als JSON.")
@@ -74,18 +84,19 @@ def interop(
     Exitcodes: 0 geen fouten, 2 verkeerd gebruik, 3 fouten gevonden of server onbereikbaar.
     """
     try:
-        options = AuthOptions.model_validate(
-            {
-                "auth": auth,
-                "user": user,
-                "password": _secret(password_env, None, "--password-env"),
-                "token": _secret(token_env, None, "--token-env"),
-                "client_id": client_id,
-                "key_file": key_file,
-                "kid": kid,
-                "token_url": token_url,
-            }
+        fields = auth_fields(
+            user=user,
+            password_env=password_env,
+            password_file=password_file,
+            token_env=token_env,
+            token_file=token_file,
+            client_id=client_id,
+            key_file=key_file,
+            kid=kid,
+            token_url=token_url,
+            scope=scope,
         )
+        options = AuthOptions.model_validate({"auth": auth, **fields})
         http = make_http_client(base, timeout=timeout, auth=build_auth(options, base))
     except (FhirWerkError, ValueError) as exc:
         typer.echo(f"Verkeerd gebruik: {exc}", err=True)

@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import SecretStr
 
 from fhir_werk._audit import AuditLog, AuditSettings
 from fhir_werk._consent import check_consent, withheld_entries
 from fhir_werk._outcomes import (
     ConsentRefusedError,
     FhirWerkError,
-    InvalidInputError,
     NotFoundError,
     RemoteError,
     Resource,
@@ -25,6 +23,20 @@ from fhir_werk._outcomes import (
 )
 from fhir_werk._push import PushContext, PushEntry, PushResult, get_adapter
 from fhir_werk.cli._app import EXIT_INVALID, EXIT_REMOTE, EXIT_USAGE, app
+from fhir_werk.cli._auth import (
+    AuthKind,
+    ClientId,
+    KeyFile,
+    Kid,
+    PasswordEnv,
+    PasswordFile,
+    Scope,
+    TokenEnv,
+    TokenFile,
+    TokenUrl,
+    User,
+    auth_fields,
+)
 
 _STATUS_NL = {
     "created": "aangemaakt",
@@ -75,31 +87,6 @@ def _read_bundle(file: Path) -> Resource:
         )
     bundle: Resource = resource
     return bundle
-
-
-def _secret(env: str | None, file: Path | None, option: str) -> SecretStr | None:
-    """A secret from an environment variable or a file: never from the command line itself."""
-    if env is not None:
-        value = os.environ.get(env)
-        if not value:
-            raise InvalidInputError(
-                bad_request(
-                    f"Omgevingsvariabele '{env}' is leeg of bestaat niet.",
-                    f"Environment variable '{env}' is empty or missing.",
-                    option,
-                )
-            )
-        return SecretStr(value)
-    if file is not None:
-        try:
-            return SecretStr(file.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            raise InvalidInputError(
-                bad_request(
-                    f"'{file.name}' kan niet worden gelezen.", f"'{file.name}' cannot be read.", option
-                )
-            ) from exc
-    return None
 
 
 def _echo_table(rows: list[tuple[str, str, str, str]]) -> None:
@@ -166,31 +153,17 @@ def push(
     purpose: Annotated[
         str, typer.Option("--purpose", help="Doel van het delen (CodeSystem deeldoel).")
     ] = "re-integratie",
-    auth: Annotated[
-        str, typer.Option("--auth", help="none, basic, bearer of smart (alleen bij een URL).")
-    ] = "none",
-    user: Annotated[str | None, typer.Option("--user", help="Gebruikersnaam voor basic.")] = None,
-    password_env: Annotated[
-        str | None, typer.Option("--password-env", help="Omgevingsvariabele met het wachtwoord.")
-    ] = None,
-    password_file: Annotated[
-        Path | None, typer.Option("--password-file", help="Bestand met het wachtwoord.")
-    ] = None,
-    token_env: Annotated[
-        str | None, typer.Option("--token-env", help="Omgevingsvariabele met het bearer-token.")
-    ] = None,
-    token_file: Annotated[
-        Path | None, typer.Option("--token-file", help="Bestand met het bearer-token.")
-    ] = None,
-    client_id: Annotated[str | None, typer.Option("--client-id", help="SMART: client-id.")] = None,
-    key_file: Annotated[
-        Path | None, typer.Option("--key-file", help="SMART: privésleutel (PEM of JWKS).")
-    ] = None,
-    kid: Annotated[str | None, typer.Option("--kid", help="SMART: sleutel-id.")] = None,
-    token_url: Annotated[
-        str | None, typer.Option("--token-url", help="SMART: token-endpoint (anders ontdekt).")
-    ] = None,
-    scope: Annotated[str | None, typer.Option("--scope", help="SMART: gevraagde scopes.")] = None,
+    auth: AuthKind = "none",
+    user: User = None,
+    password_env: PasswordEnv = None,
+    password_file: PasswordFile = None,
+    token_env: TokenEnv = None,
+    token_file: TokenFile = None,
+    client_id: ClientId = None,
+    key_file: KeyFile = None,
+    kid: Kid = None,
+    token_url: TokenUrl = None,
+    scope: Scope = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconden per aanroep.")] = 30.0,
     mode: Annotated[str, typer.Option("--mode", help="auto, transaction, batch of single.")] = "auto",
     audit_db: Annotated[
@@ -217,17 +190,20 @@ def push(
         audit = AuditLog(audit_db or settings.path, observer=settings.observer)
         if target.startswith(("http://", "https://")):
             options: dict[str, Any] = {"base_url": target, "auth": auth, "mode": mode, "timeout": timeout}
-            given = {
-                "user": user,
-                "password": _secret(password_env, password_file, "password-env"),
-                "token": _secret(token_env, token_file, "token-env"),
-                "client_id": client_id,
-                "key_file": key_file,
-                "kid": kid,
-                "token_url": token_url,
-                "scope": scope,
-            }
-            options.update({k: v for k, v in given.items() if v is not None})
+            options.update(
+                auth_fields(
+                    user=user,
+                    password_env=password_env,
+                    password_file=password_file,
+                    token_env=token_env,
+                    token_file=token_file,
+                    client_id=client_id,
+                    key_file=key_file,
+                    kid=kid,
+                    token_url=token_url,
+                    scope=scope,
+                )
+            )
             adapter = get_adapter("fhir", options, audit=audit)
         else:
             adapter = get_adapter(target, audit=audit)
