@@ -1,0 +1,195 @@
+"""Every published Questionnaire (questionnaires/fhir/Questionnaire-*.json) rendered in Chromium
+by two independent renderers, LHC-Forms and CSIRO's Smart Forms (one browser session each).
+
+Each Questionnaire is rendered twice: as published (no console, page or load errors; at least
+one question drawn; every question item built; both renderers draw the same questions on the
+empty form) and as a copy with its enableWhen conditions removed, so that every item is drawn and
+its text can be looked up in the page. The published form draws only what its conditions allow
+when nothing is answered yet.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jstools import (  # noqa: F401  (js_tools: session fixture)
+    ROOT,
+    LFormsResult,
+    SmartFormsResult,
+    js_tools,
+    lforms_run,
+    smartforms_run,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("js_tools")]
+
+PUBLISHED = ROOT / "questionnaires" / "fhir"
+FILES = sorted(PUBLISHED.glob("Questionnaire-*.json"))
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+ENABLE_WHEN_EXPRESSION = f"{SDC}sdc-questionnaire-enableWhenExpression"
+SUB_QUESTIONNAIRE = f"{SDC}sdc-questionnaire-subQuestionnaire"
+HIDDEN = f"{CORE}questionnaire-hidden"
+ITEM_CONTROL = f"{CORE}questionnaire-itemControl"
+
+Item = dict[str, Any]
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def walk(items: list[Item]) -> Iterator[Item]:
+    for item in items:
+        yield item
+        yield from walk(item.get("item", []))
+
+
+def has_extension(item: Item, url: str) -> bool:
+    return any(ext.get("url") == url for ext in item.get("extension", []))
+
+
+def is_hidden(item: Item) -> bool:
+    return any(ext.get("url") == HIDDEN and ext.get("valueBoolean") for ext in item.get("extension", []))
+
+
+def is_modular(questionnaire: dict[str, Any]) -> bool:
+    """A modular root: LHC-Forms does not assemble, so its sub-Questionnaires are never drawn."""
+    return any(has_extension(item, SUB_QUESTIONNAIRE) for item in walk(questionnaire.get("item", [])))
+
+
+def questions(questionnaire: dict[str, Any]) -> list[Item]:
+    return [i for i in walk(questionnaire.get("item", [])) if i["type"] not in ("group", "display")]
+
+
+def texts_to_find(questionnaire: dict[str, Any], *, controlled_display: bool) -> list[Item]:
+    """Items whose text must be in the drawn page: every item with a text that is not hidden.
+
+    ``controlled_display=False`` leaves out display items with an itemControl, for LHC-Forms: it
+    puts help and flyover texts behind a button, and does not draw a slider's lower/upper anchor
+    labels. Smart Forms draws them all.
+    """
+    return [
+        item
+        for item in walk(questionnaire.get("item", []))
+        if item.get("text")
+        and not is_hidden(item)
+        and (controlled_display or not (item["type"] == "display" and has_extension(item, ITEM_CONTROL)))
+    ]
+
+
+def missing_texts(questionnaire: dict[str, Any], text: str, *, controlled_display: bool) -> list[str]:
+    """The linkIds of the items whose text is not in the drawn page."""
+    page = normalised(text)
+    return [
+        item["linkId"]
+        for item in texts_to_find(questionnaire, controlled_display=controlled_display)
+        if normalised(item["text"]) not in page
+    ]
+
+
+def without_conditions(questionnaire: dict[str, Any]) -> dict[str, Any]:
+    """A copy with every enableWhen (and enableWhenExpression) removed: every item is drawn."""
+    copied = copy.deepcopy(questionnaire)
+    for item in walk(copied.get("item", [])):
+        item.pop("enableWhen", None)
+        item.pop("enableBehavior", None)
+        if "extension" in item:
+            item["extension"] = [e for e in item["extension"] if e.get("url") != ENABLE_WHEN_EXPRESSION]
+    return copied
+
+
+def normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+ASSEMBLED = [p for p in FILES if not is_modular(load(p))]
+
+
+def both_versions() -> list[dict[str, Any]]:
+    """Renderer inputs: each file as published, then without conditions."""
+    inputs: list[dict[str, Any]] = []
+    for path in FILES:
+        questionnaire = load(path)
+        inputs += [{"questionnaire": questionnaire}, {"questionnaire": without_conditions(questionnaire)}]
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, tuple[LFormsResult, LFormsResult]]:
+    """File name -> LHC-Forms' (rendered as published, rendered without conditions)."""
+    results = lforms_run(both_versions())
+    return {path.name: (results[2 * n], results[2 * n + 1]) for n, path in enumerate(FILES)}
+
+
+@pytest.fixture(scope="module")
+def smart_rendered() -> dict[str, tuple[SmartFormsResult, SmartFormsResult]]:
+    """File name -> Smart Forms' (rendered as published, rendered without conditions)."""
+    results = smartforms_run(both_versions())
+    return {path.name: (results[2 * n], results[2 * n + 1]) for n, path in enumerate(FILES)}
+
+
+def test_questionnaires_are_published() -> None:
+    assert FILES, f"{PUBLISHED} bevat geen Questionnaire-*.json: niets om te renderen"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_renders_without_errors(path: Path, rendered: dict[str, tuple[LFormsResult, LFormsResult]]) -> None:
+    as_published, _ = rendered[path.name]
+    assert as_published["errors"] == []
+    assert as_published["visibleCount"] >= 1
+    assert as_published["itemCount"] == len(questions(load(path)))
+
+
+# The modular root (not assembled) is left out: LHC-Forms does not assemble modular forms, so
+# the texts of its modules are never drawn. Its assembled version is checked instead.
+@pytest.mark.parametrize("path", ASSEMBLED, ids=[p.stem for p in ASSEMBLED])
+def test_every_item_text_is_drawn(path: Path, rendered: dict[str, tuple[LFormsResult, LFormsResult]]) -> None:
+    questionnaire = load(path)
+    _, all_shown = rendered[path.name]
+    assert all_shown["errors"] == []
+    assert all_shown["visibleCount"] == len([q for q in questions(questionnaire) if not is_hidden(q)])
+    assert missing_texts(questionnaire, all_shown["renderedText"], controlled_display=False) == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_smartforms_renders_without_errors(
+    path: Path, smart_rendered: dict[str, tuple[SmartFormsResult, SmartFormsResult]]
+) -> None:
+    as_published, _ = smart_rendered[path.name]
+    assert as_published["errors"] == []
+    assert as_published["visibleCount"] >= 1
+    assert as_published["itemCount"] == len(questions(load(path)))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_renderers_agree_on_the_empty_form(
+    path: Path,
+    rendered: dict[str, tuple[LFormsResult, LFormsResult]],
+    smart_rendered: dict[str, tuple[SmartFormsResult, SmartFormsResult]],
+) -> None:
+    """Both renderers evaluate the enableWhen conditions of an unanswered form the same way."""
+    lforms, _ = rendered[path.name]
+    smart, _ = smart_rendered[path.name]
+    assert [i["linkId"] for i in lforms["items"] if i["rendered"]] == [
+        i["linkId"] for i in smart["items"] if i["rendered"]
+    ]
+
+
+@pytest.mark.parametrize("path", ASSEMBLED, ids=[p.stem for p in ASSEMBLED])
+def test_smartforms_draws_every_item_text(
+    path: Path, smart_rendered: dict[str, tuple[SmartFormsResult, SmartFormsResult]]
+) -> None:
+    questionnaire = load(path)
+    _, all_shown = smart_rendered[path.name]
+    assert all_shown["errors"] == []
+    assert all_shown["visibleCount"] == len([q for q in questions(questionnaire) if not is_hidden(q)])
+    assert missing_texts(questionnaire, all_shown["renderedText"], controlled_display=True) == []
