@@ -116,7 +116,6 @@ class QuestionnaireFactory:
     def leidraad(self) -> dict[str, Any]:
         """The whole leidraad: stap 1, the situation, the chosen themes as modules, stap 3 and 4."""
         templates = _Templates()
-        templates.contained["tpl-careplan"] = _templates.careplan()
         items: list[dict[str, Any]] = []
         for source in self.root.items:
             if source.situation:
@@ -130,7 +129,6 @@ class QuestionnaireFactory:
             "Questionnaire", self.root.id, self.root.name, (self.root.title, self.root.title_en), description
         )
         resource = self._finish(resource, templates, items, "assemble-root")
-        resource["extension"].insert(0, _templates.template_extract("tpl-careplan"))
         return resource
 
     def _theme_slot(self, number: int) -> dict[str, Any]:

@@ -322,6 +322,7 @@ def for_item(
         "gewenst-werk": gewenst_werk,
         "verwijzing": verwijzing,
         "toestemming": toestemming,
+        "behandelplan": careplan,
         "werksituatie": werksituatie,
     }
     if name not in builders:
