@@ -82,14 +82,18 @@ class TemplateRun:
         return result
 
     def _object(self, element: dict[str, Any], context: Any) -> dict[str, Any]:
+        # Keys keep the template's order; a primitive with a value expression (``_x``) wins over
+        # its static placeholder (``x``) wherever either stands.
         result: dict[str, Any] = {}
+        computed = {
+            key[1:] for key, value in element.items() if key.startswith("_") and isinstance(value, dict)
+        }
         for key, value in element.items():
             if key.startswith("_"):
-                continue
-            self._set(result, key, value, context)
-        for key, value in element.items():
-            if key.startswith("_") and isinstance(value, dict):
-                self._primitive(result, key[1:], value, context)
+                if key[1:] in computed:
+                    self._primitive(result, key[1:], value, context)
+            elif key not in computed:
+                self._set(result, key, value, context)
         return result
 
     def _primitive(self, result: dict[str, Any], name: str, companion: dict[str, Any], context: Any) -> None:

@@ -2,7 +2,9 @@
 template-based extraction (https://hl7.org/fhir/uv/sdc/STU4/extraction.html#template-extract).
 
 Expressions are evaluated on the response item the template belongs to (``%resource`` is the
-whole QuestionnaireResponse). What SDC leaves to the extracting system — resource ids,
+whole QuestionnaireResponse). Contexts select response items or codings, never bare primitives:
+CSIRO's extractor does not bind ``$this`` to a primitive context, so the value expression reads
+``answer.value`` from the item instead. What SDC leaves to the extracting system — resource ids,
 fullUrls, identifiers, conditional-create criteria and the links between the resources
 (CarePlan.goal, the referral activity, Provenance) — is filled by fhir-werk's engine after
 the templates ran (see docs/mapping.md).
@@ -36,6 +38,25 @@ def _from(expression: str, **placeholder: str) -> dict[str, Any]:
     with a display, a Coding with its system); extraction replaces the whole element.
     """
     return {"extension": [{"url": VALUE, "valueString": expression}], **placeholder}
+
+
+def _literal(value: str) -> dict[str, Any]:
+    """A fixed primitive inside a repeated element, written as a FHIRPath literal.
+
+    SDC copies static content of a repeated element as is; CSIRO's extractor keeps only the
+    templated values there, so fixed values are given as expressions to extract the same everywhere.
+    """
+    return _value(f"'{value}'")
+
+
+def _conditional_coding(context: str, system: str, code: str, display: str) -> dict[str, Any]:
+    """A fixed Coding that is present only when ``context`` has a result."""
+    return {
+        "extension": [_context(context)],
+        "_system": _literal(system),
+        "_code": _literal(code),
+        "_display": _literal(display),
+    }
 
 
 def _person(expression: str) -> dict[str, Any]:
@@ -84,7 +105,7 @@ def careplan() -> dict[str, Any]:
             {
                 "extension": [_context(step)],
                 "detail": {
-                    "status": "not-started",
+                    "_status": _literal("not-started"),
                     "_description": _value("item.where(linkId='afspraak-wat').answer.value"),
                     "performer": [
                         {
@@ -104,19 +125,16 @@ def careplan() -> dict[str, Any]:
                             ),
                         }
                     ],
-                    "scheduledPeriod": {
-                        "extension": [_context("item.where(linkId='afspraak-wanneer').answer.value")],
-                        "_end": _value("$this"),
-                    },
+                    "scheduledPeriod": {"_end": _value("item.where(linkId='afspraak-wanneer').answer.value")},
                 },
             },
             {
-                "extension": [_context("%resource.repeat(item).where(linkId='vervolggesprek').answer.value")],
+                "extension": [_context("%resource.repeat(item).where(linkId='vervolggesprek')")],
                 "detail": {
-                    "kind": "Appointment",
-                    "status": "scheduled",
-                    "description": "Vervolggesprek over werk",
-                    "scheduledPeriod": {"_start": _value("$this")},
+                    "_kind": _literal("Appointment"),
+                    "_status": _literal("scheduled"),
+                    "_description": _literal("Vervolggesprek over werk"),
+                    "scheduledPeriod": {"_start": _value("answer.value")},
                 },
             },
         ],
@@ -134,13 +152,13 @@ def behandeldoel() -> dict[str, Any]:
 
 def punt_hoger(scale_link_id: str, scale_code: str, scale_display: str) -> dict[str, Any]:
     """The Goal a '+1 punt' answer implies: the scale's score one point higher (at most 10)."""
-    score = f"%resource.repeat(item).where(linkId='{scale_link_id}').answer.value"
+    scale = f"%resource.repeat(item).where(linkId='{scale_link_id}')"
     goal = _goal(f"tpl-punt-hoger-{scale_link_id}", ("punt-hoger", "Eén punt hoger scoren"), "answer.value")
     goal["target"] = [
         {
-            "extension": [_context(score)],
+            "extension": [_context(scale)],
             "measure": {"coding": [_coding("schaal", scale_code, scale_display)]},
-            "_detailInteger": _value("iif($this + 1 > 10, 10, $this + 1)"),
+            "_detailInteger": _value("iif(answer.value + 1 > 10, 10, answer.value + 1)"),
         }
     ]
     return goal
@@ -162,20 +180,18 @@ def verwijzing() -> dict[str, Any]:
         "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
         "code": {
             "coding": [
-                {
-                    "extension": [_context(f"{target}.where(code='bedrijfsarts' or code='arbeidsarts')")],
-                    "system": SNOMED,
-                    "code": "306298002",
-                    "display": "Referral to occupational health physician",
-                },
-                {
-                    "extension": [
-                        _context(f"{target}.where(code='arbodienst' or code='andere-arboprofessional')")
-                    ],
-                    "system": SNOMED,
-                    "code": "306152009",
-                    "display": "Referral to occupational health service",
-                },
+                _conditional_coding(
+                    f"{target}.where(code='bedrijfsarts' or code='arbeidsarts')",
+                    SNOMED,
+                    "306298002",
+                    "Referral to occupational health physician",
+                ),
+                _conditional_coding(
+                    f"{target}.where(code='arbodienst' or code='andere-arboprofessional')",
+                    SNOMED,
+                    "306152009",
+                    "Referral to occupational health service",
+                ),
                 _from(target, system=code_system("verwijzing")),
             ],
         },
@@ -184,8 +200,8 @@ def verwijzing() -> dict[str, Any]:
         "requester": _person("%resource.author"),
         "reasonCode": [
             {
-                "extension": [_context("item.where(linkId='t6-verwijzing-reden').answer.value")],
-                "_text": _value("$this"),
+                "extension": [_context("item.where(linkId='t6-verwijzing-reden')")],
+                "_text": _value("answer.value"),
             }
         ],
     }
@@ -218,31 +234,24 @@ def werksituatie() -> dict[str, Any]:
         "_effectiveDateTime": _value("%resource.authored"),
         "performer": [_person("%resource.author")],
         "valueCodeableConcept": {
+            # The answer's own coding comes last: CSIRO's extractor misplaces the fixed codings
+            # of an array whose templated element stands before them.
             "coding": [
+                _conditional_coding(
+                    f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')",
+                    SNOMED,
+                    "224363007",
+                    "Employed",
+                ),
+                _conditional_coding(f"{answer}.where(code='geen-werk')", SNOMED, "73438004", "Unemployed"),
                 _from(answer, system=code_system("werksituatie")),
-                {
-                    "extension": [
-                        _context(f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')")
-                    ],
-                    "system": SNOMED,
-                    "code": "224363007",
-                    "display": "Employed",
-                },
-                {
-                    "extension": [_context(f"{answer}.where(code='geen-werk')")],
-                    "system": SNOMED,
-                    "code": "73438004",
-                    "display": "Unemployed",
-                },
             ],
             "_text": _value(f"{answer}.display"),
         },
         "note": [
             {
-                "extension": [
-                    _context("%resource.repeat(item).where(linkId='situatie-uitkering').answer.value")
-                ],
-                "_text": _value("'Uitkering: ' + $this"),
+                "extension": [_context("%resource.repeat(item).where(linkId='situatie-uitkering')")],
+                "_text": _value("'Uitkering: ' + answer.value"),
             }
         ],
     }
