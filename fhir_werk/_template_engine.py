@@ -74,6 +74,19 @@ class TemplateRun:
 
     def __init__(self, env: dict[str, Any]) -> None:
         self.env = env
+        self._response_wide: dict[str, list[Any]] = {}
+
+    def evaluate(self, expression: str, context: Any) -> list[Any]:
+        """Evaluate one expression; one that reads only ``%resource`` runs once per response.
+
+        Such an expression (e.g. ``%resource.repeat(item).where(linkId='x')``) walks the whole
+        response, milliseconds each in fhirpathpy, and its result cannot depend on the context.
+        """
+        if expression.startswith("%resource") and "$this" not in expression:
+            if expression not in self._response_wide:
+                self._response_wide[expression] = evaluate(expression, context, self.env)
+            return self._response_wide[expression]
+        return evaluate(expression, context, self.env)
 
     def resource(self, template: dict[str, Any], context: Any) -> dict[str, Any]:
         """The resource a template gives on a context (the template is not changed)."""
@@ -100,7 +113,7 @@ class TemplateRun:
         companion = copy.deepcopy(companion)
         expression = _pop_expression(companion, VALUE)
         if expression is not None:
-            values = [v for v in evaluate(expression, context, self.env) if v is not None and v != ""]
+            values = [v for v in self.evaluate(expression, context) if v is not None and v != ""]
             if values:
                 result[name] = values[0]
             else:
@@ -128,14 +141,12 @@ class TemplateRun:
             return [value]
         value = dict(value)
         context_expression = _pop_expression(value, CONTEXT)
-        contexts = (
-            [context] if context_expression is None else evaluate(context_expression, context, self.env)
-        )
+        contexts = [context] if context_expression is None else self.evaluate(context_expression, context)
         expanded: list[Any] = []
         for each in contexts:
             value_expression = _pop_expression(dict(value), VALUE)
             if value_expression is not None:
-                expanded += [v for v in evaluate(value_expression, each, self.env) if v is not None]
+                expanded += [v for v in self.evaluate(value_expression, each) if v is not None]
                 continue
             built = self._object(value, each)
             if built:

@@ -40,23 +40,23 @@ def _from(expression: str, **placeholder: str) -> dict[str, Any]:
     return {"extension": [{"url": VALUE, "valueString": expression}], **placeholder}
 
 
-def _literal(value: str) -> dict[str, Any]:
-    """A fixed primitive inside a repeated element, written as a FHIRPath literal.
+def _fixed(**values: str) -> dict[str, Any]:
+    """Fixed primitives inside a repeated element: the value, and the same as a FHIRPath literal.
 
-    SDC copies static content of a repeated element as is; CSIRO's extractor keeps only the
-    templated values there, so fixed values are given as expressions to extract the same everywhere.
+    SDC copies the static content of a repeated element; CSIRO's extractor keeps only templated
+    values there, so each fixed value is also given as an expression. The static value keeps the
+    template valid for FHIR validators; the expression gives the same value everywhere.
     """
-    return _value(f"'{value}'")
+    fixed: dict[str, Any] = {}
+    for name, value in values.items():
+        fixed[name] = value
+        fixed[f"_{name}"] = _value(f"'{value}'")
+    return fixed
 
 
 def _conditional_coding(context: str, system: str, code: str, display: str) -> dict[str, Any]:
     """A fixed Coding that is present only when ``context`` has a result."""
-    return {
-        "extension": [_context(context)],
-        "_system": _literal(system),
-        "_code": _literal(code),
-        "_display": _literal(display),
-    }
+    return {"extension": [_context(context)], **_fixed(system=system, code=code, display=display)}
 
 
 def _person(expression: str) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def careplan() -> dict[str, Any]:
             {
                 "extension": [_context(step)],
                 "detail": {
-                    "_status": _literal("not-started"),
+                    **_fixed(status="not-started"),
                     "_description": _value("item.where(linkId='afspraak-wat').answer.value"),
                     "performer": [
                         {
@@ -131,9 +131,7 @@ def careplan() -> dict[str, Any]:
             {
                 "extension": [_context("%resource.repeat(item).where(linkId='vervolggesprek')")],
                 "detail": {
-                    "_kind": _literal("Appointment"),
-                    "_status": _literal("scheduled"),
-                    "_description": _literal("Vervolggesprek over werk"),
+                    **_fixed(kind="Appointment", status="scheduled", description="Vervolggesprek over werk"),
                     "scheduledPeriod": {"_start": _value("answer.value")},
                 },
             },
