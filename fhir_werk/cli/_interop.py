@@ -14,21 +14,8 @@ from fhir_werk._auth_options import AuthOptions, build_auth
 from fhir_werk._fhir_client import FhirClient, make_http_client
 from fhir_werk._interop import Check, Report, planned_steps, run_interop
 from fhir_werk._outcomes import FhirWerkError, Resource
+from fhir_werk.cli import _auth as opt
 from fhir_werk.cli._app import EXIT_REMOTE, EXIT_USAGE, app
-from fhir_werk.cli._auth import (
-    AuthKind,
-    ClientId,
-    KeyFile,
-    Kid,
-    PasswordEnv,
-    PasswordFile,
-    Scope,
-    TokenEnv,
-    TokenFile,
-    TokenUrl,
-    User,
-    auth_fields,
-)
 
 _MARK = {"ok": "ok", "warning": "WAARSCHUWING", "error": "FOUT"}
 
@@ -60,17 +47,17 @@ def interop(
     base: Annotated[
         str, typer.Option("--base", help="Basis-URL van de FHIR-server, bv. http://localhost:8080/fhir.")
     ],
-    auth: AuthKind = "none",
-    user: User = None,
-    password_env: PasswordEnv = None,
-    password_file: PasswordFile = None,
-    token_env: TokenEnv = None,
-    token_file: TokenFile = None,
-    client_id: ClientId = None,
-    key_file: KeyFile = None,
-    kid: Kid = None,
-    token_url: TokenUrl = None,
-    scope: Scope = None,
+    auth: opt.AuthKind = "none",
+    user: opt.User = None,
+    password_env: opt.PasswordEnv = None,
+    password_file: opt.PasswordFile = None,
+    token_env: opt.TokenEnv = None,
+    token_file: opt.TokenFile = None,
+    client_id: opt.ClientId = None,
+    key_file: opt.KeyFile = None,
+    kid: opt.Kid = None,
+    token_url: opt.TokenUrl = None,
+    scope: opt.Scope = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconden per aanroep.")] = 60.0,
     report_file: Annotated[
         Path | None, typer.Option("--report", help="Schrijf het rapport als JSON.")
@@ -84,7 +71,7 @@ def interop(
     Exitcodes: 0 geen fouten, 2 verkeerd gebruik, 3 fouten gevonden of server onbereikbaar.
     """
     try:
-        fields = auth_fields(
+        fields = opt.auth_fields(
             user=user,
             password_env=password_env,
             password_file=password_file,

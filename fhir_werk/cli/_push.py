@@ -22,21 +22,8 @@ from fhir_werk._outcomes import (
     bad_request,
 )
 from fhir_werk._push import PushContext, PushEntry, PushResult, get_adapter
+from fhir_werk.cli import _auth as opt
 from fhir_werk.cli._app import EXIT_INVALID, EXIT_REMOTE, EXIT_USAGE, app
-from fhir_werk.cli._auth import (
-    AuthKind,
-    ClientId,
-    KeyFile,
-    Kid,
-    PasswordEnv,
-    PasswordFile,
-    Scope,
-    TokenEnv,
-    TokenFile,
-    TokenUrl,
-    User,
-    auth_fields,
-)
 
 _STATUS_NL = {
     "created": "aangemaakt",
@@ -153,17 +140,17 @@ def push(
     purpose: Annotated[
         str, typer.Option("--purpose", help="Doel van het delen (CodeSystem deeldoel).")
     ] = "re-integratie",
-    auth: AuthKind = "none",
-    user: User = None,
-    password_env: PasswordEnv = None,
-    password_file: PasswordFile = None,
-    token_env: TokenEnv = None,
-    token_file: TokenFile = None,
-    client_id: ClientId = None,
-    key_file: KeyFile = None,
-    kid: Kid = None,
-    token_url: TokenUrl = None,
-    scope: Scope = None,
+    auth: opt.AuthKind = "none",
+    user: opt.User = None,
+    password_env: opt.PasswordEnv = None,
+    password_file: opt.PasswordFile = None,
+    token_env: opt.TokenEnv = None,
+    token_file: opt.TokenFile = None,
+    client_id: opt.ClientId = None,
+    key_file: opt.KeyFile = None,
+    kid: opt.Kid = None,
+    token_url: opt.TokenUrl = None,
+    scope: opt.Scope = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconden per aanroep.")] = 30.0,
     mode: Annotated[str, typer.Option("--mode", help="auto, transaction, batch of single.")] = "auto",
     audit_db: Annotated[
@@ -191,7 +178,7 @@ def push(
         if target.startswith(("http://", "https://")):
             options: dict[str, Any] = {"base_url": target, "auth": auth, "mode": mode, "timeout": timeout}
             options.update(
-                auth_fields(
+                opt.auth_fields(
                     user=user,
                     password_env=password_env,
                     password_file=password_file,
