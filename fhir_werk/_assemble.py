@@ -17,13 +17,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from fhir_werk._canonical import BASE, SDC
+from fhir_werk._extensions import ASSEMBLE_EXPECTATION, ASSEMBLED_FROM, STANDALONE_ONLY, SUB_QUESTIONNAIRE
 from fhir_werk._outcomes import InvalidInputError, NotFoundError, Resource, bad_request, not_found
-
-SUB_QUESTIONNAIRE = SDC + "sdc-questionnaire-subQuestionnaire"
-ASSEMBLE_EXPECTATION = SDC + "sdc-questionnaire-assemble-expectation"
-ASSEMBLED_FROM = SDC + "sdc-questionnaire-assembledFrom"
-STANDALONE_ONLY = BASE + "/StructureDefinition/alleen-zelfstandig"
 
 Resolver = Callable[[str], Resource | None]
 """Looks up a Questionnaire by canonical (``url`` or ``url|version``)."""

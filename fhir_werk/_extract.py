@@ -15,19 +15,14 @@ Pure: takes resources, returns a resource, writes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from fhir_werk._artifacts import Artifacts, published
 from fhir_werk._assemble import assemble, needs_assembly
-from fhir_werk._canonical import SDC
+from fhir_werk._extensions import OBSERVATION_CATEGORY, OBSERVATION_EXTRACT, TEMPLATE_EXTRACT
 from fhir_werk._extract_identity import Extracted, build_bundle
 from fhir_werk._outcomes import InvalidInputError, Resource, has_errors
 from fhir_werk._template_engine import TemplateRun
 from fhir_werk._validate import resolve_questionnaire, validate_response
-
-TEMPLATE_EXTRACT: Final = SDC + "sdc-questionnaire-templateExtract"
-OBSERVATION_EXTRACT: Final = SDC + "sdc-questionnaire-observationExtract"
-OBSERVATION_CATEGORY: Final = SDC + "sdc-questionnaire-observation-extract-category"
 
 __all__ = ["extract", "usable_questionnaire"]
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal
 
+from fhir_werk._extensions import TRANSLATION
+
 Severity = Literal["fatal", "error", "warning", "information"]
 IssueCode = Literal[
     "invalid",
@@ -52,15 +54,13 @@ IssueCode = Literal[
 Resource = dict[str, Any]
 """A FHIR resource as parsed JSON. The stages work on plain dicts (fast, lossless)."""
 
-TRANSLATION_URL: Final = "http://hl7.org/fhir/StructureDefinition/translation"
-
 
 def translated(nl: str, en: str) -> dict[str, Any]:
     """Return the ``_field`` companion that carries the English translation of a Dutch string."""
     return {
         "extension": [
             {
-                "url": TRANSLATION_URL,
+                "url": TRANSLATION,
                 "extension": [
                     {"url": "lang", "valueCode": "en"},
                     {"url": "content", "valueString": en},

@@ -19,10 +19,9 @@ from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
 
-from fhir_werk._canonical import SDC
+from fhir_werk._extensions import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
+from fhir_werk._extensions import TEMPLATE_EXTRACT_VALUE as VALUE
 
-CONTEXT: Final = SDC + "sdc-questionnaire-templateExtractContext"
-VALUE: Final = SDC + "sdc-questionnaire-templateExtractValue"
 _MODEL: Final = models["r4"]
 
 Evaluator = Callable[[Any, dict[str, Any]], list[Any]]

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from typing import Final
 
 from fhir_werk._artifacts import Artifacts
-from fhir_werk._canonical import SDC
 from fhir_werk._enable_when import Enablement
+from fhir_werk._extensions import ASSEMBLED_FROM
 from fhir_werk._outcomes import (
     InvalidInputError,
     NotFoundError,
@@ -40,7 +40,6 @@ RESPONSE_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-e
 
 _FINAL_STATUSES: Final = ("completed", "amended")
 _QUESTIONNAIRE: Final = "QuestionnaireResponse.questionnaire"
-ASSEMBLED_FROM: Final = SDC + "sdc-questionnaire-assembledFrom"
 
 
 def validate_response(

@@ -13,7 +13,8 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from fhir_werk._artifacts import Artifacts
-from fhir_werk._outcomes import TRANSLATION_URL, InvalidInputError, NotFoundError, has_errors
+from fhir_werk._extensions import TRANSLATION
+from fhir_werk._outcomes import InvalidInputError, NotFoundError, has_errors
 from fhir_werk._validate import resolve_questionnaire, validate_response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
@@ -767,7 +768,7 @@ def test_every_issue_carries_its_english_translation() -> None:
         mutation(qr)
     for found in validate(qr)["issue"]:
         translation = found["details"]["_text"]["extension"][0]
-        assert translation["url"] == TRANSLATION_URL
+        assert translation["url"] == TRANSLATION
         assert translation["extension"][1]["valueString"] == found["diagnostics"]
         assert found["diagnostics"] != found["details"]["text"]
 

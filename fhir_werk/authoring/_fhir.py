@@ -6,25 +6,10 @@ import html
 import re
 from typing import Any, Final
 
-from fhir_werk._canonical import BASE, CORE_EXT, SDC
+from fhir_werk._extensions import ITEM_CONTROL
 from fhir_werk._outcomes import translated
 
-ITEM_CONTROL: Final = CORE_EXT + "questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM: Final = "http://hl7.org/fhir/questionnaire-item-control"
-RENDERING_XHTML: Final = CORE_EXT + "rendering-xhtml"
-MIN_VALUE: Final = CORE_EXT + "minValue"
-MAX_VALUE: Final = CORE_EXT + "maxValue"
-SLIDER_STEP: Final = CORE_EXT + "questionnaire-sliderStepValue"
-OBSERVATION_EXTRACT: Final = SDC + "sdc-questionnaire-observationExtract"
-OBSERVATION_CATEGORY: Final = SDC + "sdc-questionnaire-observation-extract-category"
-TEMPLATE_EXTRACT: Final = SDC + "sdc-questionnaire-templateExtract"
-SUB_QUESTIONNAIRE: Final = SDC + "sdc-questionnaire-subQuestionnaire"
-ASSEMBLE_EXPECTATION: Final = SDC + "sdc-questionnaire-assemble-expectation"
-ASSEMBLED_FROM: Final = SDC + "sdc-questionnaire-assembledFrom"
-STANDALONE_ONLY: Final = BASE + "/StructureDefinition/alleen-zelfstandig"
-"""Marks an item a theme asks only when it is used on its own (see docs/questionnaires.md)."""
-ACTOR_ROLE: Final = BASE + "/StructureDefinition/actorrol"
-"""The coded role (code list ``actorrol``) of whoever performs an agreed step."""
 
 
 def text_pair(nl: str, en: str) -> dict[str, Any]:

@@ -8,18 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from fhir_werk._canonical import code_system
-from fhir_werk.authoring._fhir import (
+from fhir_werk._extensions import (
     MAX_VALUE,
     MIN_VALUE,
     OBSERVATION_EXTRACT,
     RENDERING_XHTML,
     SLIDER_STEP,
     STANDALONE_ONLY,
-    coding,
-    item_control,
-    text_pair,
-    xhtml,
 )
+from fhir_werk.authoring._fhir import coding, item_control, text_pair, xhtml
 from fhir_werk.authoring._source import SourceCodes, SourceConcept, SourceItem
 
 _ANCHORS = {

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from fhir_werk._canonical import SDC, code_system
-from fhir_werk.authoring._fhir import ACTOR_ROLE, TEMPLATE_EXTRACT
+from fhir_werk._canonical import code_system
+from fhir_werk._extensions import ACTOR_ROLE, TEMPLATE_EXTRACT
+from fhir_werk._extensions import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
+from fhir_werk._extensions import TEMPLATE_EXTRACT_VALUE as VALUE
 
-CONTEXT: Final = SDC + "sdc-questionnaire-templateExtractContext"
-VALUE: Final = SDC + "sdc-questionnaire-templateExtractValue"
 SNOMED: Final = "http://snomed.info/sct"
 
 
