@@ -68,20 +68,6 @@ class Artifacts:
         """
         return _expand(self, canonical)
 
-    def display(self, system: str, code: str, lang: str = "nl") -> str | None:
-        """The display of a code of one of our CodeSystems, in Dutch or (``lang='en'``) English."""
-        cs = self.get(system)
-        if cs is None:
-            return None
-        for concept in _concepts(cs.get("concept", [])):
-            if concept.get("code") == code:
-                if lang == "en":
-                    for designation in concept.get("designation", []):
-                        if designation.get("language") == "en":
-                            return str(designation["value"])
-                return str(concept.get("display", code))
-        return None
-
 
 def _concepts(concepts: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
     for concept in concepts:

@@ -82,30 +82,19 @@ def _phrase(status: int) -> str:
         return "Unknown"
 
 
-def _summary_nl(status: int) -> str:
-    error_class = error_class_for_status(status)
-    if error_class is RemoteAuthError:
-        what = "weigerde de toegang"
-    elif error_class is RemoteConflictError:
-        what = "meldt een conflict met wat er al staat"
-    elif error_class is RemoteUnavailableError:
-        what = "is (tijdelijk) niet beschikbaar"
-    else:
-        what = "weigerde de aanvraag"
-    return f"De server {what} (HTTP {status} {_phrase(status)})."
+# What the server did, in Dutch and English, by the error class its status maps to.
+_WHAT: dict[type[RemoteError], tuple[str, str]] = {
+    RemoteAuthError: ("weigerde de toegang", "refused access"),
+    RemoteConflictError: ("meldt een conflict met wat er al staat", "reports a conflict with existing state"),
+    RemoteUnavailableError: ("is (tijdelijk) niet beschikbaar", "is (temporarily) unavailable"),
+}
+_REJECTED = ("weigerde de aanvraag", "rejected the request")
 
 
-def _summary_en(status: int) -> str:
-    error_class = error_class_for_status(status)
-    if error_class is RemoteAuthError:
-        what = "refused access"
-    elif error_class is RemoteConflictError:
-        what = "reports a conflict with existing state"
-    elif error_class is RemoteUnavailableError:
-        what = "is (temporarily) unavailable"
-    else:
-        what = "rejected the request"
-    return f"The server {what} (HTTP {status} {_phrase(status)})."
+def _summaries(status: int) -> tuple[str, str]:
+    nl, en = _WHAT.get(error_class_for_status(status), _REJECTED)
+    http = f"(HTTP {status} {_phrase(status)})"
+    return f"De server {nl} {http}.", f"The server {en} {http}."
 
 
 def _parse_body(text: str) -> Resource | None:
@@ -129,7 +118,7 @@ def outcome_for_status(status: int, body: str = "", expression: str | None = Non
     >>> outcome_for_status(404)["issue"][0]["code"]
     'not-found'
     """
-    summary = issue("error", _issue_code(status), _summary_nl(status), _summary_en(status), expression)
+    summary = issue("error", _issue_code(status), *_summaries(status), expression)
     server = _parse_body(body) if body else None
     if server is not None:
         return {**server, "issue": [summary, *server["issue"]]}
