@@ -19,12 +19,17 @@ from typing import ClassVar, Literal, Self
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from fhir_werk._audit import AuditLog
-from fhir_werk._auth_options import AuthOptions, build_auth
-from fhir_werk._fhir_client import FhirClient, FhirResponse, make_http_client
-from fhir_werk._http_errors import error_from_status
-from fhir_werk._outcomes import InvalidInputError, Resource, bad_request
-from fhir_werk._push import (
+from fhir_werk.client import (
+    AuthOptions,
+    FhirClient,
+    FhirResponse,
+    RetryPolicy,
+    build_auth,
+    error_from_status,
+    make_http_client,
+)
+from fhir_werk.delivery import (
+    AuditLog,
     EntryStatus,
     PushContext,
     PushEntry,
@@ -33,7 +38,7 @@ from fhir_werk._push import (
     rewrite_references,
     run_push,
 )
-from fhir_werk._retry import RetryPolicy
+from fhir_werk.shared import InvalidInputError, Resource, bad_request
 
 Mode = Literal["auto", "transaction", "batch", "single"]
 
@@ -133,7 +138,7 @@ def dependency_layers(entries: Sequence[Resource]) -> list[list[Resource]]:
 
 
 class FhirAdapter:
-    """Pushes to a FHIR R4 server; also the :class:`~fhir_werk._push.PushTarget` for it."""
+    """Pushes to a FHIR R4 server; also the :class:`~fhir_werk.delivery._push.PushTarget` for it."""
 
     name: ClassVar[str] = "fhir"
     settings_type: ClassVar[type[BaseSettings]] = FhirAdapterSettings
@@ -166,7 +171,7 @@ class FhirAdapter:
         self.close()
 
     def push(self, bundle: Resource, context: PushContext) -> PushResult:
-        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk._push.run_push`)."""
+        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk.delivery._push.run_push`)."""
         return run_push(bundle, context, target=self, audit=self._audit, send_audit=self.settings.send_audit)
 
     @property

@@ -21,10 +21,17 @@ from typing import ClassVar, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from fhir_werk._audit import AuditLog
-from fhir_werk._consent import patient_key
-from fhir_werk._outcomes import RemoteConflictError, Resource, conflict
-from fhir_werk._push import PushContext, PushEntry, PushProgress, PushResult, rewrite_references, run_push
+from fhir_werk.delivery import (
+    AuditLog,
+    PushContext,
+    PushEntry,
+    PushProgress,
+    PushResult,
+    patient_key,
+    rewrite_references,
+    run_push,
+)
+from fhir_werk.shared import RemoteConflictError, Resource, conflict
 
 EXTRACTION_IDENTIFIER = "https://fhir-werk.nl/fhir/NamingSystem/extractie"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -161,7 +168,7 @@ def ndjson_files(bundle: Resource) -> dict[str, bytes]:
 
 
 class FileAdapter:
-    """Writes bundles into a folder; also the :class:`~fhir_werk._push.PushTarget` for it."""
+    """Writes bundles into a folder; also the :class:`~fhir_werk.delivery._push.PushTarget` for it."""
 
     name: ClassVar[str] = "file"
     settings_type: ClassVar[type[BaseSettings]] = FileAdapterSettings
@@ -174,7 +181,7 @@ class FileAdapter:
         """Nothing to release: every write opens and closes its own files."""
 
     def push(self, bundle: Resource, context: PushContext) -> PushResult:
-        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk._push.run_push`)."""
+        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk.delivery._push.run_push`)."""
         return run_push(bundle, context, target=self, audit=self._audit, send_audit=self.settings.send_audit)
 
     @property

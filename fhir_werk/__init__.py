@@ -5,21 +5,20 @@ questionnaires (:func:`published`, :func:`assemble`) → :func:`validate_respons
 :func:`extract` → adapters (:func:`get_adapter`, :func:`run_push`).
 """
 
-from fhir_werk._artifacts import Artifacts, published
-from fhir_werk._assemble import assemble
-from fhir_werk._consent import check_consent, permitted_bundle
-from fhir_werk._extract import extract
-from fhir_werk._fhir_client import FhirClient, make_http_client
-from fhir_werk._outcomes import (
-    ConsentRefusedError,
-    FhirWerkError,
-    InvalidInputError,
-    NotFoundError,
-    RemoteError,
+from fhir_werk.client import FhirClient, make_http_client
+from fhir_werk.delivery import (
+    EpdAdapter,
+    PushContext,
+    PushResult,
+    check_consent,
+    get_adapter,
+    permitted_bundle,
+    run_push,
 )
-from fhir_werk._package import build_package
-from fhir_werk._push import EpdAdapter, PushContext, PushResult, get_adapter, run_push
-from fhir_werk._validate import resolve_questionnaire, validate_response
+from fhir_werk.extraction import extract
+from fhir_werk.publishing import Artifacts, assemble, build_package, published
+from fhir_werk.shared import ConsentRefusedError, FhirWerkError, InvalidInputError, NotFoundError, RemoteError
+from fhir_werk.validation import resolve_questionnaire, validate_response
 
 __all__ = [
     "Artifacts",

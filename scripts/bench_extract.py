@@ -16,9 +16,9 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from fhir_werk._artifacts import published
-from fhir_werk._extract import extract, usable_questionnaire
-from fhir_werk._validate import resolve_questionnaire, validate_response
+from fhir_werk.extraction._extract import extract, usable_questionnaire
+from fhir_werk.publishing._artifacts import published
+from fhir_werk.validation._validate import resolve_questionnaire, validate_response
 
 
 def _per_call(action: Callable[[], Any], rounds: int) -> float:

@@ -10,7 +10,7 @@ import argparse
 import time
 from typing import Any
 
-from fhir_werk._validate import validate_response
+from fhir_werk.validation._validate import validate_response
 
 URL = "https://fhir-werk.nl/fhir/Questionnaire/bench"
 CS = "https://fhir-werk.nl/fhir/CodeSystem/bench"

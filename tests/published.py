@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fhir_werk._artifacts import published
+from fhir_werk.publishing._artifacts import published
 
 
 def questionnaires() -> list[dict[str, Any]]:

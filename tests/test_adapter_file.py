@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fhir_werk._audit import AuditLog
-from fhir_werk._outcomes import ConsentRefusedError, RemoteConflictError
-from fhir_werk._push import PushContext, get_adapter
 from fhir_werk.adapters.file import FileAdapter, FileAdapterSettings, bundle_name, write_once  # type: ignore[import-not-found]
+from fhir_werk.delivery import PushContext, get_adapter
+from fhir_werk.delivery._audit import AuditLog
+from fhir_werk.shared._outcomes import ConsentRefusedError, RemoteConflictError
 
 BUNDLE = json.loads((Path(__file__).parent / "fixtures" / "push" / "bundle.json").read_text(encoding="utf-8"))
 

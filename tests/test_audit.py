@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.auditevent import AuditEvent
 
-from fhir_werk._audit import AuditLog, AuditSettings, audit_event
-from fhir_werk._http_errors import error_from_status
-from fhir_werk._outcomes import ConsentRefusedError, FhirWerkError, RemoteRejectedError, Resource
-from fhir_werk._push import PushContext, PushEntry, PushProgress, run_push
+from fhir_werk.client._errors import error_from_status
+from fhir_werk.delivery import PushContext, PushEntry, PushProgress, run_push
+from fhir_werk.delivery._audit import AuditLog, AuditSettings, audit_event
+from fhir_werk.shared._outcomes import ConsentRefusedError, FhirWerkError, RemoteRejectedError, Resource
 
 BUNDLE = json.loads((Path(__file__).parent / "fixtures" / "push" / "bundle.json").read_text(encoding="utf-8"))
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -108,7 +108,7 @@ def test_without_option_an_unpublished_questionnaire_is_not_found_and_exits_1() 
 
 
 def test_without_option_the_published_questionnaire_is_used(tmp_path: Path) -> None:
-    from fhir_werk._artifacts import published
+    from fhir_werk.publishing._artifacts import published
 
     forms = [q for q in published().of_type("Questionnaire") if q.get("url") and q.get("version")]
     if not forms:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from fhir_werk._audit import AuditLog
-from fhir_werk._consent import check_consent, permitted_bundle, withheld_entries
-from fhir_werk._outcomes import ConsentRefusedError, InvalidInputError, Resource
-from fhir_werk._push import PushContext, PushEntry, PushProgress, run_push
+from fhir_werk.delivery import PushContext, PushEntry, PushProgress, run_push
+from fhir_werk.delivery._audit import AuditLog
+from fhir_werk.delivery._consent import check_consent, permitted_bundle, withheld_entries
+from fhir_werk.shared._outcomes import ConsentRefusedError, InvalidInputError, Resource
 
 BUNDLE = json.loads((Path(__file__).parent / "fixtures" / "push" / "bundle.json").read_text(encoding="utf-8"))
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

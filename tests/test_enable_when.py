@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_werk._enable_when import enabled_link_ids, evaluate_enablement, without_disabled
-from fhir_werk._outcomes import Resource
+from fhir_werk.shared._outcomes import Resource
+from fhir_werk.validation._enable_when import enabled_link_ids, evaluate_enablement, without_disabled
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 

@@ -1,11 +1,59 @@
-"""The public surface of ``fhir_werk`` is exactly what ``__all__`` lists, pinned as httpx pins its own."""
+"""The public surface of ``fhir_werk`` and of each stage is exactly what ``__all__`` lists, pinned
+as httpx pins its own."""
+
+import importlib
+import types
+
+import pytest
 
 import fhir_werk
 
+STAGES = ("shared", "publishing", "authoring", "validation", "extraction", "client", "delivery", "interop")
+
+
+def _public(module: types.ModuleType) -> set[str]:
+    # Subpackages and submodules show up as attributes once imported; they are not names of the surface.
+    return {
+        name
+        for name in dir(module)
+        if not name.startswith("_") and not isinstance(getattr(module, name), types.ModuleType)
+    }
+
 
 def test_all_names_are_exported_and_nothing_public_is_missing() -> None:
-    public = {name for name in dir(fhir_werk) if not name.startswith("_")}
-    # Subpackages show up as attributes once imported; they are not part of the flat surface.
-    public -= {"adapters", "authoring", "cli", "questionnaires"}
-    assert public == set(fhir_werk.__all__)
+    assert _public(fhir_werk) == set(fhir_werk.__all__)
     assert all(getattr(fhir_werk, name) is not None for name in fhir_werk.__all__)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_exports_exactly_its_all(stage: str) -> None:
+    module = importlib.import_module(f"fhir_werk.{stage}")
+    assert module.__doc__
+    assert _public(module) - {"annotations"} == set(module.__all__)
+    assert all(getattr(module, name) is not None for name in module.__all__)
+
+
+def test_the_top_level_surface_is_unchanged_by_the_layout() -> None:
+    assert sorted(fhir_werk.__all__) == [
+        "Artifacts",
+        "ConsentRefusedError",
+        "EpdAdapter",
+        "FhirClient",
+        "FhirWerkError",
+        "InvalidInputError",
+        "NotFoundError",
+        "PushContext",
+        "PushResult",
+        "RemoteError",
+        "assemble",
+        "build_package",
+        "check_consent",
+        "extract",
+        "get_adapter",
+        "make_http_client",
+        "permitted_bundle",
+        "published",
+        "resolve_questionnaire",
+        "run_push",
+        "validate_response",
+    ]

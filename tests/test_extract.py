@@ -12,9 +12,9 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from typer.testing import CliRunner
 
-from fhir_werk._extract import extract
-from fhir_werk._outcomes import InvalidInputError
 from fhir_werk.cli import app
+from fhir_werk.extraction._extract import extract
+from fhir_werk.shared._outcomes import InvalidInputError
 
 from published import references
 

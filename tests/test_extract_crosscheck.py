@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from fhir_werk._artifacts import published
-from fhir_werk._extract import extract
+from fhir_werk.extraction._extract import extract
+from fhir_werk.publishing._artifacts import published
 
 from jstools import csiro_extract, js_tools, lforms_run  # noqa: F401  (js_tools: session fixture)
 

@@ -10,11 +10,11 @@ from fhir.resources.R4B import get_fhir_model_class
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fhir_werk._enable_when import without_disabled
-from fhir_werk._extract import extract
-from fhir_werk._outcomes import has_errors
-from fhir_werk._response_builder import build_response
-from fhir_werk._validate import validate_response
+from fhir_werk.authoring._response_builder import build_response
+from fhir_werk.extraction._extract import extract
+from fhir_werk.shared._outcomes import has_errors
+from fhir_werk.validation._enable_when import without_disabled
+from fhir_werk.validation._validate import validate_response
 
 from published import by_id, references, walk
 

@@ -12,16 +12,16 @@ import httpx
 import pytest
 import respx
 
-from fhir_werk._fhir_client import FhirClient, make_http_client
-from fhir_werk._http_errors import error_from_exception
-from fhir_werk._outcomes import (
+from fhir_werk.client._client import FhirClient, make_http_client
+from fhir_werk.client._errors import error_from_exception
+from fhir_werk.client._retry import RetryPolicy
+from fhir_werk.shared._outcomes import (
     RemoteAuthError,
     RemoteConflictError,
     RemoteError,
     RemoteRejectedError,
     RemoteUnavailableError,
 )
-from fhir_werk._retry import RetryPolicy
 
 BASE = "http://epd.test/fhir"
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)

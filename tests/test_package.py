@@ -9,9 +9,9 @@ from pathlib import Path
 from fhir.resources.R4B import get_fhir_model_class
 from typer.testing import CliRunner
 
-from fhir_werk._artifacts import published
-from fhir_werk._package import build_package
 from fhir_werk.cli import app
+from fhir_werk.publishing._artifacts import published
+from fhir_werk.publishing._package import build_package
 
 
 def _build(tmp_path: Path) -> Path:

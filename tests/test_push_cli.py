@@ -12,8 +12,8 @@ import respx
 from typer.testing import CliRunner
 
 import fhir_werk.cli._push  # noqa: F401  (registers the command on the app)
-from fhir_werk._audit import AuditLog
 from fhir_werk.cli._app import app
+from fhir_werk.delivery._audit import AuditLog
 
 BUNDLE_FILE = Path(__file__).parent / "fixtures" / "push" / "bundle.json"
 BASE = "http://epd.test/fhir"

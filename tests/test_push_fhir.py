@@ -13,18 +13,18 @@ import httpx
 import pytest
 import respx
 
-from fhir_werk._audit import AuditLog
-from fhir_werk._fhir_client import make_http_client
-from fhir_werk._outcomes import (
+from fhir_werk.adapters.fhir import FhirAdapter, FhirAdapterSettings, dependency_layers, parse_location  # type: ignore[import-not-found]
+from fhir_werk.client._client import make_http_client
+from fhir_werk.client._retry import RetryPolicy
+from fhir_werk.delivery import PushContext, get_adapter
+from fhir_werk.delivery._audit import AuditLog
+from fhir_werk.shared._outcomes import (
     ConsentRefusedError,
     InvalidInputError,
     RemoteAuthError,
     RemoteRejectedError,
     Resource,
 )
-from fhir_werk._push import PushContext, get_adapter
-from fhir_werk._retry import RetryPolicy
-from fhir_werk.adapters.fhir import FhirAdapter, FhirAdapterSettings, dependency_layers, parse_location  # type: ignore[import-not-found]
 
 BASE = "http://epd.test/fhir"
 BUNDLE = json.loads((Path(__file__).parent / "fixtures" / "push" / "bundle.json").read_text(encoding="utf-8"))

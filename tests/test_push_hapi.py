@@ -12,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 import fhir_werk.cli._push  # noqa: F401  (registers the command on the app)
-from fhir_werk._audit import AuditLog
-from fhir_werk._fhir_client import FhirClient, make_http_client
-from fhir_werk._outcomes import RemoteRejectedError, Resource
-from fhir_werk._push import PushContext, PushResult
 from fhir_werk.adapters.fhir import FhirAdapter, FhirAdapterSettings  # type: ignore[import-not-found]
 from fhir_werk.cli._app import app
+from fhir_werk.client._client import FhirClient, make_http_client
+from fhir_werk.delivery import PushContext, PushResult
+from fhir_werk.delivery._audit import AuditLog
+from fhir_werk.shared._outcomes import RemoteRejectedError, Resource
 
 pytestmark = pytest.mark.hapi
 

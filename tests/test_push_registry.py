@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fhir_werk._audit import AuditLog
-from fhir_werk._outcomes import InvalidInputError, NotFoundError
-from fhir_werk._push import (
+from fhir_werk.adapters.fhir import FhirAdapter  # type: ignore[import-not-found]
+from fhir_werk.adapters.file import FileAdapter  # type: ignore[import-not-found]
+from fhir_werk.delivery import (
     EpdAdapter,
     PushContext,
     adapter_names,
@@ -16,8 +16,8 @@ from fhir_werk._push import (
     load_adapter,
     rewrite_references,
 )
-from fhir_werk.adapters.fhir import FhirAdapter  # type: ignore[import-not-found]
-from fhir_werk.adapters.file import FileAdapter  # type: ignore[import-not-found]
+from fhir_werk.delivery._audit import AuditLog
+from fhir_werk.shared._outcomes import InvalidInputError, NotFoundError
 
 
 def test_built_in_adapters_are_registered() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_werk._artifacts import published
-from fhir_werk._canonical import BASE
+from fhir_werk.publishing._artifacts import published
+from fhir_werk.shared._canonical import BASE
 
 from published import by_id, dicts, questionnaires, themes, walk
 

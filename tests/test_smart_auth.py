@@ -14,11 +14,11 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from pydantic import SecretStr
 
-from fhir_werk._auth_options import AuthOptions, BearerAuth, build_auth
-from fhir_werk._fhir_client import FhirClient, make_http_client
-from fhir_werk._outcomes import InvalidInputError, RemoteAuthError
-from fhir_werk._retry import RetryPolicy
-from fhir_werk._smart_auth import ASSERTION_TYPE, SmartBackendAuth, load_signing_key
+from fhir_werk.client._auth_options import AuthOptions, BearerAuth, build_auth
+from fhir_werk.client._client import FhirClient, make_http_client
+from fhir_werk.client._retry import RetryPolicy
+from fhir_werk.client._smart_auth import ASSERTION_TYPE, SmartBackendAuth, load_signing_key
+from fhir_werk.shared._outcomes import InvalidInputError, RemoteAuthError
 
 BASE = "http://epd.test/fhir"
 TOKEN_URL = "http://auth.test/token"

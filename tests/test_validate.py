@@ -12,10 +12,10 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from fhir_werk._artifacts import Artifacts
-from fhir_werk._extensions import TRANSLATION
-from fhir_werk._outcomes import InvalidInputError, NotFoundError, has_errors
-from fhir_werk._validate import resolve_questionnaire, validate_response
+from fhir_werk.publishing._artifacts import Artifacts
+from fhir_werk.shared._extensions import TRANSLATION
+from fhir_werk.shared._outcomes import InvalidInputError, NotFoundError, has_errors
+from fhir_werk.validation._validate import resolve_questionnaire, validate_response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 QR = "QuestionnaireResponse"
@@ -929,7 +929,8 @@ def test_assembled_form_accepts_the_root_it_was_assembled_from(named: str, error
 
 
 @pytest.mark.parametrize(
-    "module", ["fhir_werk._validate", "fhir_werk._enable_when", "fhir_werk._validate_values"]
+    "module",
+    ["fhir_werk.validation._validate", "fhir_werk.validation._enable_when", "fhir_werk.validation._values"],
 )
 def test_docstring_examples_hold(module: str) -> None:
     import doctest

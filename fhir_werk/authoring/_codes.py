@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_werk._canonical import FHIR_VERSION, code_system
 from fhir_werk.authoring._metadata import metadata
 from fhir_werk.authoring._source import SourceCodes, SourceCodeSystem, SourceValueSet
+from fhir_werk.shared import FHIR_VERSION, code_system
 
 
 def _code_system(source: SourceCodeSystem) -> dict[str, Any]:

@@ -6,8 +6,7 @@ import html
 import re
 from typing import Any, Final
 
-from fhir_werk._extensions import ITEM_CONTROL
-from fhir_werk._outcomes import translated
+from fhir_werk.shared import ITEM_CONTROL, translated
 
 ITEM_CONTROL_SYSTEM: Final = "http://hl7.org/fhir/questionnaire-item-control"
 

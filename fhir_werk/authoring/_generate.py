@@ -9,12 +9,12 @@ from typing import Any
 
 import yaml
 
-from fhir_werk._assemble import assemble
-from fhir_werk._response_builder import build_response
 from fhir_werk.authoring._codes import extension_definitions, terminology
 from fhir_werk.authoring._items import CodeLists
 from fhir_werk.authoring._questionnaires import QuestionnaireFactory
+from fhir_werk.authoring._response_builder import build_response
 from fhir_werk.authoring._source import load_codes, load_root, load_themes
+from fhir_werk.publishing import assemble
 
 
 def default_dirs() -> tuple[Path, Path]:

@@ -7,17 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_werk._canonical import code_system
-from fhir_werk._extensions import (
+from fhir_werk.authoring._fhir import coding, item_control, text_pair, xhtml
+from fhir_werk.authoring._source import SourceCodes, SourceConcept, SourceItem
+from fhir_werk.shared import (
     MAX_VALUE,
     MIN_VALUE,
     OBSERVATION_EXTRACT,
     RENDERING_XHTML,
     SLIDER_STEP,
     STANDALONE_ONLY,
+    code_system,
 )
-from fhir_werk.authoring._fhir import coding, item_control, text_pair, xhtml
-from fhir_werk.authoring._source import SourceCodes, SourceConcept, SourceItem
 
 _ANCHORS = {
     "positief": (("0 = heel negatief", "0 = very negative"), ("10 = heel positief", "10 = very positive")),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_werk._canonical import (
+from fhir_werk.shared import (
     COPYRIGHT_EN,
     COPYRIGHT_NL,
     PUBLISHER,
     RELEASE_DATE,
     VERSION,
     canonical,
+    translated,
 )
-from fhir_werk._outcomes import translated
 
 JURISDICTION = [
     {

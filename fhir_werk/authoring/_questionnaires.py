@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fhir_werk._canonical import VERSION, canonical
-from fhir_werk._extensions import ASSEMBLE_EXPECTATION, OBSERVATION_CATEGORY, SUB_QUESTIONNAIRE
 from fhir_werk.authoring import _templates
 from fhir_werk.authoring._fhir import text_pair
 from fhir_werk.authoring._items import CodeLists, ItemBuilder, situation_items
 from fhir_werk.authoring._metadata import metadata
 from fhir_werk.authoring._source import SourceItem, SourceQuestionnaire
+from fhir_werk.shared import ASSEMBLE_EXPECTATION, OBSERVATION_CATEGORY, SUB_QUESTIONNAIRE, VERSION, canonical
 
 _SURVEY = {
     "url": OBSERVATION_CATEGORY,

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from fhir_werk._canonical import code_system
-from fhir_werk._extensions import ACTOR_ROLE, TEMPLATE_EXTRACT
-from fhir_werk._extensions import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
-from fhir_werk._extensions import TEMPLATE_EXTRACT_VALUE as VALUE
+from fhir_werk.shared import ACTOR_ROLE, TEMPLATE_EXTRACT, code_system
+from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
+from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
 
 SNOMED: Final = "http://snomed.info/sct"
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import SecretStr
 
-from fhir_werk._outcomes import InvalidInputError, bad_request
+from fhir_werk.shared import InvalidInputError, bad_request
 
 AuthKind = Annotated[str, typer.Option("--auth", help="none, basic, bearer of smart.")]
 User = Annotated[str | None, typer.Option("--user", help="Gebruikersnaam voor basic.")]

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from fhir_werk._extract import extract
-from fhir_werk._werk_section import render_werk_section
 from fhir_werk.cli._app import EXIT_USAGE, app
+from fhir_werk.extraction import extract, render_werk_section
 
 _EXAMPLES = files("fhir_werk.questionnaires").joinpath("voorbeelden")
 

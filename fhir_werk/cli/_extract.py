@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from fhir_werk._extract import extract as extract_bundle
-from fhir_werk._outcomes import FhirWerkError, bad_request
 from fhir_werk.cli._app import EXIT_INVALID, EXIT_USAGE, app
+from fhir_werk.extraction import extract as extract_bundle
+from fhir_werk.shared import FhirWerkError, bad_request
 
 
 def read_json(path: Path) -> dict[str, object]:

@@ -9,13 +9,12 @@ from typing import Annotated
 
 import typer
 
-from fhir_werk._artifacts import published
-from fhir_werk._auth_options import AuthOptions, build_auth
-from fhir_werk._fhir_client import FhirClient, make_http_client
-from fhir_werk._interop import Check, Report, planned_steps, run_interop
-from fhir_werk._outcomes import FhirWerkError, Resource
 from fhir_werk.cli import _auth as opt
 from fhir_werk.cli._app import EXIT_REMOTE, EXIT_USAGE, app
+from fhir_werk.client import AuthOptions, FhirClient, build_auth, make_http_client
+from fhir_werk.interop import Check, Report, planned_steps, run_interop
+from fhir_werk.publishing import published
+from fhir_werk.shared import FhirWerkError, Resource
 
 _MARK = {"ok": "ok", "warning": "WAARSCHUWING", "error": "FOUT"}
 

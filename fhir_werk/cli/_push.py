@@ -11,9 +11,19 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from fhir_werk._audit import AuditLog, AuditSettings
-from fhir_werk._consent import check_consent, withheld_entries
-from fhir_werk._outcomes import (
+from fhir_werk.cli import _auth as opt
+from fhir_werk.cli._app import EXIT_INVALID, EXIT_REMOTE, EXIT_USAGE, app
+from fhir_werk.delivery import (
+    AuditLog,
+    AuditSettings,
+    PushContext,
+    PushEntry,
+    PushResult,
+    check_consent,
+    get_adapter,
+    withheld_entries,
+)
+from fhir_werk.shared import (
     ConsentRefusedError,
     FhirWerkError,
     NotFoundError,
@@ -21,9 +31,6 @@ from fhir_werk._outcomes import (
     Resource,
     bad_request,
 )
-from fhir_werk._push import PushContext, PushEntry, PushResult, get_adapter
-from fhir_werk.cli import _auth as opt
-from fhir_werk.cli._app import EXIT_INVALID, EXIT_REMOTE, EXIT_USAGE, app
 
 _STATUS_NL = {
     "created": "aangemaakt",
@@ -64,7 +71,7 @@ def _read_bundle(file: Path) -> Resource:
     kind = resource.get("resourceType") if isinstance(resource, dict) else None
     if kind == "QuestionnaireResponse":
         # Imported here: pushing a ready-made bundle does not need the extraction stage.
-        from fhir_werk._extract import extract
+        from fhir_werk.extraction import extract
 
         return extract(resource)
     if kind != "Bundle":

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from fhir_werk import authoring
-from fhir_werk._artifacts import published
-from fhir_werk._package import write_package
 from fhir_werk.cli._app import EXIT_INVALID, app
+from fhir_werk.publishing import published, write_package
 
 
 @app.command()

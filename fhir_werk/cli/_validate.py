@@ -12,10 +12,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from fhir_werk._artifacts import published
-from fhir_werk._outcomes import FhirWerkError, InvalidInputError, Resource, has_errors, issue, outcome
-from fhir_werk._validate import resolve_questionnaire, validate_response
 from fhir_werk.cli._app import EXIT_INVALID, EXIT_OK, EXIT_USAGE, app
+from fhir_werk.publishing import published
+from fhir_werk.shared import FhirWerkError, InvalidInputError, Resource, has_errors, issue, outcome
+from fhir_werk.validation import resolve_questionnaire, validate_response
 
 
 def read_resource(path: Path, resource_type: str) -> Resource:

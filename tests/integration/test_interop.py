@@ -10,9 +10,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from fhir_werk._artifacts import published
-from fhir_werk._extract import extract
 from fhir_werk.cli import app
+from fhir_werk.extraction._extract import extract
+from fhir_werk.publishing._artifacts import published
 
 pytestmark = pytest.mark.hapi
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,8 +17,17 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from fhir_werk._extensions import ASSEMBLE_EXPECTATION, ASSEMBLED_FROM, STANDALONE_ONLY, SUB_QUESTIONNAIRE
-from fhir_werk._outcomes import InvalidInputError, NotFoundError, Resource, bad_request, not_found
+from fhir_werk.shared import (
+    ASSEMBLE_EXPECTATION,
+    ASSEMBLED_FROM,
+    STANDALONE_ONLY,
+    SUB_QUESTIONNAIRE,
+    InvalidInputError,
+    NotFoundError,
+    Resource,
+    bad_request,
+    not_found,
+)
 
 Resolver = Callable[[str], Resource | None]
 """Looks up a Questionnaire by canonical (``url`` or ``url|version``)."""

@@ -26,8 +26,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
-from fhir_werk._http_errors import error_from_response, error_not_fhir
-from fhir_werk._outcomes import (
+from fhir_werk.client._errors import error_from_response, error_not_fhir
+from fhir_werk.shared import (
     InvalidInputError,
     RemoteAuthError,
     RemoteError,

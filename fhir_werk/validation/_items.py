@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhir_werk._artifacts import Artifacts, Code
-from fhir_werk._enable_when import Enablement
-from fhir_werk._outcomes import Resource, Severity, issue
-from fhir_werk._validate_index import Container, QItem, ResponseTree, RNode, has_answer, item_path
-from fhir_werk._validate_values import VALUE_NAMES, compare, equal, format_problem, show_value
+from fhir_werk.publishing import Artifacts, Code
+from fhir_werk.shared import Resource, Severity, issue
+from fhir_werk.validation._enable_when import Enablement
+from fhir_werk.validation._index import Container, QItem, ResponseTree, RNode, has_answer, item_path
+from fhir_werk.validation._values import VALUE_NAMES, compare, equal, format_problem, show_value
 
 Issues = Iterator[Resource]
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fhir_werk._canonical import CORE_EXT
-from fhir_werk._outcomes import Resource
-from fhir_werk._validate_values import VALUE_KEYS_BY_TYPE
+from fhir_werk.shared import CORE_EXT, Resource
+from fhir_werk.validation._values import VALUE_KEYS_BY_TYPE
 
 ROOT = "QuestionnaireResponse"
 

@@ -10,9 +10,9 @@ carry the linkId path in ``expression`` and a Dutch message with its English tra
 Pure: plain dicts in, an OperationOutcome dict out; no I/O, nothing kept between calls. The
 Questionnaire is indexed once per call, so a response of 150 items takes about a millisecond.
 
-Layout: :mod:`fhir_werk._validate_index` maps the response onto the Questionnaire,
-:mod:`fhir_werk._enable_when` decides what is enabled, :mod:`fhir_werk._validate_items` holds
-the item rules, :mod:`fhir_werk._validate_values` the value formats and ordering.
+Layout: :mod:`fhir_werk.validation._index` maps the response onto the Questionnaire,
+:mod:`fhir_werk.validation._enable_when` decides what is enabled, :mod:`fhir_werk.validation._items` holds
+the item rules, :mod:`fhir_werk.validation._values` the value formats and ordering.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from fhir_werk._artifacts import Artifacts
-from fhir_werk._enable_when import Enablement
-from fhir_werk._extensions import ASSEMBLED_FROM
-from fhir_werk._outcomes import (
+from fhir_werk.publishing import Artifacts
+from fhir_werk.shared import (
+    ASSEMBLED_FROM,
     InvalidInputError,
     NotFoundError,
     Resource,
@@ -32,8 +31,9 @@ from fhir_werk._outcomes import (
     not_found,
     outcome,
 )
-from fhir_werk._validate_index import index_questionnaire, response_tree
-from fhir_werk._validate_items import Checks, check_tree
+from fhir_werk.validation._enable_when import Enablement
+from fhir_werk.validation._index import index_questionnaire, response_tree
+from fhir_werk.validation._items import Checks, check_tree
 
 RESPONSE_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 """The R4 QuestionnaireResponse status codes."""

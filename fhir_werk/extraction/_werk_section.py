@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_werk._outcomes import Resource
+from fhir_werk.shared import Resource
 
 
 def _of(bundle: Resource, kind: str) -> list[Resource]:

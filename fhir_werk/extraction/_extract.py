@@ -6,7 +6,7 @@ operation (https://hl7.org/fhir/uv/sdc/STU4/OperationDefinition-QuestionnaireRes
 The mapping itself lives in the Questionnaires (template-based extraction for the CarePlan,
 Goals, referral, work situation and Consent; observation-based extraction for the 0–10 scores);
 this module runs it and then does what SDC leaves to the extracting system (see
-:mod:`fhir_werk._extract_identity`): stable identifiers, conditional create, ``urn:uuid``
+:mod:`fhir_werk.extraction._identity`): stable identifiers, conditional create, ``urn:uuid``
 references, the links between the resources, and the Provenance.
 
 Pure: takes resources, returns a resource, writes nothing.
@@ -16,13 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fhir_werk._artifacts import Artifacts, published
-from fhir_werk._assemble import assemble, needs_assembly
-from fhir_werk._extensions import OBSERVATION_CATEGORY, OBSERVATION_EXTRACT, TEMPLATE_EXTRACT
-from fhir_werk._extract_identity import Extracted, build_bundle
-from fhir_werk._outcomes import InvalidInputError, Resource, has_errors
-from fhir_werk._template_engine import TemplateRun
-from fhir_werk._validate import resolve_questionnaire, validate_response
+from fhir_werk.extraction._identity import Extracted, build_bundle
+from fhir_werk.extraction._template_engine import TemplateRun
+from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
+from fhir_werk.shared import (
+    OBSERVATION_CATEGORY,
+    OBSERVATION_EXTRACT,
+    TEMPLATE_EXTRACT,
+    InvalidInputError,
+    Resource,
+    has_errors,
+)
+from fhir_werk.validation import resolve_questionnaire, validate_response
 
 __all__ = ["extract", "usable_questionnaire"]
 

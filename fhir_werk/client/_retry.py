@@ -20,7 +20,7 @@ from typing import Final
 
 import httpx
 
-from fhir_werk._outcomes import Resource
+from fhir_werk.shared import Resource
 
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 _IDEMPOTENT: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})

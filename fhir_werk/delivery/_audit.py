@@ -19,15 +19,12 @@ from collections.abc import Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from fhir_werk._consent import PURPOSE_SYSTEM, RECIPIENT_SYSTEM
-from fhir_werk._outcomes import Resource
-
-if TYPE_CHECKING:
-    from fhir_werk._push import PushContext, PushEntry
+from fhir_werk.delivery._context import PURPOSE_SYSTEM, RECIPIENT_SYSTEM, PushContext, PushEntry
+from fhir_werk.shared import Resource
 
 AuditOutcome = Literal["0", "4", "8", "12"]
 """0 success, 4 minor failure (refused, rejected: like HTTP 4xx), 8 serious failure (like 5xx),

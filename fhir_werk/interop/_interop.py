@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any, Literal
 
-from fhir_werk._extract import extract
-from fhir_werk._fhir_client import FhirClient
-from fhir_werk._outcomes import FhirWerkError, Resource
+from fhir_werk.client import FhirClient
+from fhir_werk.extraction import extract
+from fhir_werk.shared import FhirWerkError, Resource
 
 Outcome = Literal["ok", "warning", "error"]
 _CONFORMANCE_ORDER = ("CodeSystem", "ValueSet", "StructureDefinition", "Questionnaire")

@@ -6,7 +6,7 @@ back. Keeping one list avoids a typo in one stage silently breaking another.
 
 from typing import Final
 
-from fhir_werk._canonical import BASE, CORE_EXT, SDC
+from fhir_werk.shared._canonical import BASE, CORE_EXT, SDC
 
 # SDC 4.0.0 (http://hl7.org/fhir/uv/sdc)
 TEMPLATE_EXTRACT: Final = SDC + "sdc-questionnaire-templateExtract"

@@ -15,7 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fhir_werk._outcomes import NotFoundError, Resource, not_found
+from fhir_werk.shared import NotFoundError, Resource, not_found
 
 Code = tuple[str, str]
 """A coded answer as (system, code)."""

@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from fhir_werk._canonical import BASE, FHIR_VERSION, PACKAGE_NAME, PUBLISHER, VERSION
-from fhir_werk._outcomes import Resource
+from fhir_werk.shared import BASE, FHIR_VERSION, PACKAGE_NAME, PUBLISHER, VERSION, Resource
 
 _INDEXED = ("resourceType", "id", "url", "version", "kind", "type")
 

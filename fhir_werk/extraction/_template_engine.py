@@ -19,8 +19,8 @@ from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
 
-from fhir_werk._extensions import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
-from fhir_werk._extensions import TEMPLATE_EXTRACT_VALUE as VALUE
+from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
+from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
 
 _MODEL: Final = models["r4"]
 

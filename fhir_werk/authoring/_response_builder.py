@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fhir_werk._outcomes import Resource
+from fhir_werk.shared import Resource
 
 _VALUE_KEY = {
     "boolean": "valueBoolean",

@@ -4,8 +4,8 @@ Build the ``httpx.Client`` with :func:`make_http_client` (base URL, timeout, aut
 hooks) and hand it to :class:`FhirClient`; the client never opens sessions of its own, so
 tests inject a mock transport and the CLI and service share one connection pool.
 
-Every failure leaves this module as a :class:`~fhir_werk._outcomes.RemoteError` (translated in
-:mod:`fhir_werk._http_errors`); safe requests are retried per :mod:`fhir_werk._retry`.
+Every failure leaves this module as a :class:`~fhir_werk.shared._outcomes.RemoteError` (translated in
+:mod:`fhir_werk.client._errors`); safe requests are retried per :mod:`fhir_werk.client._retry`.
 Spec: https://hl7.org/fhir/R4/http.html
 """
 
@@ -20,9 +20,9 @@ from typing import Any, Final
 
 import httpx
 
-from fhir_werk._http_errors import HTTPX_ERRORS, error_from_exception, error_not_fhir, raise_for_status
-from fhir_werk._outcomes import Resource
-from fhir_werk._retry import RetryPolicy, bundle_is_replayable
+from fhir_werk.client._errors import HTTPX_ERRORS, error_from_exception, error_not_fhir, raise_for_status
+from fhir_werk.client._retry import RetryPolicy, bundle_is_replayable
+from fhir_werk.shared import Resource
 
 FHIR_JSON: Final = "application/fhir+json"
 _JSON_HEADERS: Final = {"Content-Type": f"{FHIR_JSON}; charset=utf-8"}
@@ -57,7 +57,7 @@ def make_http_client(
     """The one factory for HTTP clients talking to a FHIR server.
 
     Sets the base URL, a timeout on every phase of every call, FHIR JSON content negotiation,
-    the auth (see :func:`fhir_werk._auth_options.build_auth`) and logging hooks that record
+    the auth (see :func:`fhir_werk.client._auth_options.build_auth`) and logging hooks that record
     method, host, resource type and status, but no bodies, ids or search parameters.
     """
     return httpx.Client(

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal
 
-from fhir_werk._extensions import TRANSLATION
+from fhir_werk.shared._extensions import TRANSLATION
 
 Severity = Literal["fatal", "error", "warning", "information"]
 IssueCode = Literal[

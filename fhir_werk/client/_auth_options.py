@@ -2,7 +2,7 @@
 
 :class:`AuthOptions` is the one description of those choices (used by the fhir adapter's
 settings, ``fhir-werk push`` and ``fhir-werk interop``); :func:`build_auth` turns it into the
-``httpx.Auth`` that :func:`fhir_werk._fhir_client.make_http_client` takes. Secrets are
+``httpx.Auth`` that :func:`fhir_werk.client._client.make_http_client` takes. Secrets are
 ``SecretStr``: they never show in a repr, a log line or an error.
 """
 
@@ -15,8 +15,8 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from fhir_werk._outcomes import InvalidInputError, bad_request
-from fhir_werk._smart_auth import DEFAULT_SCOPE, SmartBackendAuth, load_signing_key
+from fhir_werk.client._smart_auth import DEFAULT_SCOPE, SmartBackendAuth, load_signing_key
+from fhir_werk.shared import InvalidInputError, bad_request
 
 AuthKind = Literal["none", "basic", "bearer", "smart"]
 

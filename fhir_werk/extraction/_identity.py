@@ -22,8 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
-from fhir_werk._canonical import BASE
-from fhir_werk._outcomes import Resource
+from fhir_werk.shared import BASE, Resource
 
 IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
 TAG_SYSTEM: Final = f"{BASE}/CodeSystem/extractie"

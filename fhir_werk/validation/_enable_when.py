@@ -26,8 +26,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any, Final
 
-from fhir_werk._outcomes import Resource
-from fhir_werk._validate_index import (
+from fhir_werk.shared import Resource
+from fhir_werk.validation._index import (
     QItem,
     QuestionnaireIndex,
     ResponseTree,
@@ -35,7 +35,7 @@ from fhir_werk._validate_index import (
     index_questionnaire,
     response_tree,
 )
-from fhir_werk._validate_values import compare, equal
+from fhir_werk.validation._values import compare, equal
 
 _ORDERINGS: Final = {
     ">": lambda c: c > 0,

@@ -17,32 +17,17 @@ import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Any, Final, Literal
 
-from fhir_werk._canonical import code_system
-from fhir_werk._outcomes import ConsentRefusedError, InvalidInputError, Resource, bad_request, issue, outcome
-
-if TYPE_CHECKING:
-    from fhir_werk._push import PushContext
-
-RECIPIENT_SYSTEM: Final = code_system("deelontvanger")
-PURPOSE_SYSTEM: Final = code_system("deeldoel")
-RESOURCE_TYPES_SYSTEM: Final = "http://hl7.org/fhir/resource-types"
-OWN_EPD: Final = "eigen-epd"
-RECIPIENTS: Final = (
+from fhir_werk.delivery._context import (
     OWN_EPD,
-    "werkgever",
-    "bedrijfsarts",
-    "arbeidsarts",
-    "huisarts",
-    "uwv",
-    "gemeente",
-    "vdab",
-    "mutualiteit",
-    "re-integratiebureau",
-    "anders",
+    PURPOSE_SYSTEM,
+    RECIPIENT_SYSTEM,
+    PushContext,
 )
-PURPOSES: Final = ("re-integratie", "behandeling")
+from fhir_werk.shared import ConsentRefusedError, InvalidInputError, Resource, bad_request, issue, outcome
+
+RESOURCE_TYPES_SYSTEM: Final = "http://hl7.org/fhir/resource-types"
 
 Reason = Literal[
     "eigen-epd",

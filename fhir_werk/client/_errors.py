@@ -1,8 +1,8 @@
 """The one place where HTTP failures become fhir-werk errors.
 
 Every httpx exception and every HTTP error status a remote FHIR server or token endpoint
-answers is translated here into the :mod:`fhir_werk._outcomes` tree, so callers only ever
-catch :class:`~fhir_werk._outcomes.FhirWerkError`::
+answers is translated here into the :mod:`fhir_werk.shared._outcomes` tree, so callers only ever
+catch :class:`~fhir_werk.shared._outcomes.FhirWerkError`::
 
     401, 403                     -> RemoteAuthError
     409, 412                     -> RemoteConflictError
@@ -23,7 +23,7 @@ from typing import Final
 
 import httpx
 
-from fhir_werk._outcomes import (
+from fhir_werk.shared import (
     IssueCode,
     RemoteAuthError,
     RemoteConflictError,

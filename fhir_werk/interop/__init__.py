@@ -1,0 +1,9 @@
+"""Interoperability test of the whole module against a real FHIR server (``fhir-werk interop``).
+
+In: a FHIR base URL. Out: a :class:`Report` of checks (upload, ``$validate``, extraction,
+transactions twice, read back).
+"""
+
+from fhir_werk.interop._interop import Check, Report, planned_steps, run_interop
+
+__all__ = ["Check", "Report", "planned_steps", "run_interop"]
