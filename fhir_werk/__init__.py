@@ -1,8 +1,10 @@
 """fhir-werk: work in the mental-health treatment plan, as FHIR R4.
 
-The stages are plain functions over FHIR resources (parsed JSON):
-questionnaires (:func:`published`, :func:`assemble`) → :func:`validate_response` →
-:func:`extract` → adapters (:func:`get_adapter`, :func:`run_push`).
+The stages are plain functions over FHIR resources (parsed JSON), each in a subpackage of its
+own (see ``docs/architecture.md``): questionnaires (:mod:`fhir_werk.publishing`:
+:func:`published`, :func:`assemble`) → :mod:`fhir_werk.validation` (:func:`validate_response`)
+→ :mod:`fhir_werk.extraction` (:func:`extract`) → :mod:`fhir_werk.delivery`
+(:func:`get_adapter`, :func:`run_push`) → adapters (``fhir_werk.adapters``).
 """
 
 from fhir_werk.client import FhirClient, make_http_client

@@ -32,28 +32,3 @@ def test_each_stage_exports_exactly_its_all(stage: str) -> None:
     assert _public(module) - {"annotations"} == set(module.__all__)
     assert all(getattr(module, name) is not None for name in module.__all__)
 
-
-def test_the_top_level_surface_is_unchanged_by_the_layout() -> None:
-    assert sorted(fhir_werk.__all__) == [
-        "Artifacts",
-        "ConsentRefusedError",
-        "EpdAdapter",
-        "FhirClient",
-        "FhirWerkError",
-        "InvalidInputError",
-        "NotFoundError",
-        "PushContext",
-        "PushResult",
-        "RemoteError",
-        "assemble",
-        "build_package",
-        "check_consent",
-        "extract",
-        "get_adapter",
-        "make_http_client",
-        "permitted_bundle",
-        "published",
-        "resolve_questionnaire",
-        "run_push",
-        "validate_response",
-    ]

@@ -30,7 +30,7 @@ FORM = published().get("https://fhir-werk.nl/fhir/Questionnaire/leidraad|0.1.0-a
 Resource = dict[str, Any]
 
 # What SDC leaves to the extracting system and fhir-werk fills after the templates ran
-# (fhir_werk/_extract_identity.py): identity, conditional create and the links between resources.
+# (fhir_werk/extraction/_identity.py): identity, conditional create and the links between resources.
 _IDENTITY = ("id", "identifier", "meta")
 _LINKS = ("goal", "supportingInfo", "derivedFrom", "sourceReference")
 

@@ -143,21 +143,11 @@ class FhirClient:
         all_headers = {**(_JSON_HEADERS if body is not None else {}), **(headers or {})}
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         request = self._http.build_request(method, url, params=params, headers=all_headers, content=content)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self._http.send(request)
-            except HTTPX_ERRORS as exc:
-                if self._retry.retries_exception(exc, replayable=replayable, attempt=attempt):
-                    self._retry.sleep(self._retry.backoff(attempt))
-                    continue
-                raise error_from_exception(exc) from exc
-            wait = self._retry.delay_for_response(response, replayable=replayable, attempt=attempt)
-            if wait is None:
-                return response
-            response.close()
-            self._retry.sleep(wait)
+        try:
+            response: httpx.Response = self._retry.retrying(replayable=replayable)(self._http.send, request)
+        except HTTPX_ERRORS as exc:
+            raise error_from_exception(exc) from exc
+        return response
 
     def _interaction(self, method: str, url: str, *, replayable: bool, **kwargs: Any) -> httpx.Response:
         return raise_for_status(self._send(method, url, replayable=replayable, **kwargs))

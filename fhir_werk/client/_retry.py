@@ -6,6 +6,10 @@ every entry is such a request. Retried failures: 429, 502, 503, 504 and timeouts
 connecting or reading. A connection that could not be made is retried for any request, since
 nothing reached the server. Waits grow exponentially with full jitter and honour
 ``Retry-After`` (seconds or an HTTP date).
+
+The retry loop itself is tenacity's (:meth:`RetryPolicy.retrying`); what stays ours are the
+rules above, because no retry library knows which FHIR requests are safe to replay (a
+conditional create is, a plain POST is not) or how a FHIR server asks for patience.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Final
 
 import httpx
+import tenacity
 
 from fhir_werk.shared import Resource
 
@@ -96,3 +101,47 @@ class RetryPolicy:
         """Exponential backoff with full jitter: a random wait up to ``base * 2**(attempt-1)``."""
         ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return ceiling * self.random()
+
+    def retrying(self, *, replayable: bool) -> tenacity.Retrying:
+        """A tenacity loop for one request: it retries per these rules and hands back the last
+        response (or raises the last httpx error) when the rules say stop."""
+
+        def should_retry(state: tenacity.RetryCallState) -> bool:
+            return self._wait(state, replayable) is not None
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            return self._wait(state, replayable) or 0.0
+
+        def close_response(state: tenacity.RetryCallState) -> None:
+            if state.outcome is not None and not state.outcome.failed:
+                state.outcome.result().close()
+
+        def last_outcome(state: tenacity.RetryCallState) -> httpx.Response:
+            assert state.outcome is not None
+            response: httpx.Response = state.outcome.result()
+            return response
+
+        return tenacity.Retrying(
+            retry=should_retry,
+            wait=wait,
+            stop=tenacity.stop_never,
+            sleep=self.sleep,
+            before_sleep=close_response,
+            retry_error_callback=last_outcome,
+        )
+
+    def _wait(self, state: tenacity.RetryCallState, replayable: bool) -> float | None:
+        """The wait before the next attempt after ``state``'s outcome; None: do not retry."""
+        outcome = state.outcome
+        if outcome is None:
+            return None
+        attempt = state.attempt_number
+        if outcome.failed:
+            exc = outcome.exception()
+            if isinstance(exc, Exception) and self.retries_exception(
+                exc, replayable=replayable, attempt=attempt
+            ):
+                return self.backoff(attempt)
+            return None
+        response: httpx.Response = outcome.result()
+        return self.delay_for_response(response, replayable=replayable, attempt=attempt)

@@ -31,9 +31,10 @@ from fhir_werk.shared import (
     not_found,
     outcome,
 )
+from fhir_werk.validation._checks import Checks
 from fhir_werk.validation._enable_when import Enablement
 from fhir_werk.validation._index import index_questionnaire, response_tree
-from fhir_werk.validation._items import Checks, check_tree
+from fhir_werk.validation._items import check_tree
 
 RESPONSE_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 """The R4 QuestionnaireResponse status codes."""
