@@ -31,4 +31,3 @@ def test_each_stage_exports_exactly_its_all(stage: str) -> None:
     assert module.__doc__
     assert _public(module) - {"annotations"} == set(module.__all__)
     assert all(getattr(module, name) is not None for name in module.__all__)
-

@@ -48,6 +48,9 @@ class PushContext:
     """The network address the request came from, when known."""
     now: datetime | None = None
     """The push time for the consent check and the AuditEvent; None means the current time."""
+    force: bool = False
+    """Write even where the target's copy changed since fhir-werk wrote it (a person decided so;
+    audited). Never overrides consent or the one-patient-per-identifier rule."""
 
     def __post_init__(self) -> None:
         if self.recipient not in RECIPIENTS:

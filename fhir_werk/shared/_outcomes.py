@@ -9,9 +9,14 @@ user-facing text, ``details.text``), its English translation (translation extens
 Exception tree::
 
     FhirWerkError                 carries .outcome (an OperationOutcome dict) and .status
-    ├── InvalidInputError         400/422: the input resource is wrong (validation, parsing)
+    ├── InvalidInputError         400/422: the input resource is wrong (validation, FHIR JSON rules)
+    ├── UnreadableInputError      400: the input is no JSON resource at all (not a file, not UTF-8,
+    │   │                         not JSON, not the resource type expected)
+    │   └── InputTooLargeError    413: past a limit (size, nesting depth) before it was read whole
     ├── NotFoundError             404: a Questionnaire, resource or adapter is unknown
     ├── ConsentRefusedError       403: a push was refused for want of consent
+    ├── ConflictError             409/412: a push would overwrite what someone else changed on the
+    │                             target, or reuse a response identifier for another patient
     └── RemoteError               the remote FHIR server or EPD answered with an error
         ├── RemoteAuthError           401/403 from the server
         ├── RemoteConflictError       409/412 from the server
@@ -49,6 +54,7 @@ IssueCode = Literal[
     "code-invalid",
     "business-rule",
     "incomplete",
+    "too-costly",
 ]
 
 Resource = dict[str, Any]
@@ -145,6 +151,7 @@ _STATUS_BY_CODE: Final[dict[str, int]] = {
     "exception": 500,
     "processing": 422,
     "business-rule": 422,
+    "too-costly": 413,
 }
 
 
@@ -168,6 +175,19 @@ class FhirWerkError(Exception):
 
 class InvalidInputError(FhirWerkError):
     """The input resource is wrong; the outcome says where (linkId path or element path)."""
+
+
+class UnreadableInputError(FhirWerkError):
+    """The input could not be read as the JSON resource expected; nothing was validated."""
+
+
+class InputTooLargeError(UnreadableInputError):
+    """The input is past a limit (size in bytes, nesting depth); it was not read whole (413)."""
+
+
+class ConflictError(FhirWerkError):
+    """A push would overwrite a change someone else made on the target since fhir-werk wrote it,
+    or would write one response identifier for two patients. Nothing of the push was sent."""
 
 
 class NotFoundError(FhirWerkError):
