@@ -74,7 +74,7 @@ def log(tmp_path: Path) -> AuditLog:
 
 
 def refuse(
-    bundle: Resource, log: AuditLog, target: FakeTarget | None = None, **context: str
+    bundle: Resource, log: AuditLog, target: FakeTarget | None = None, **context: Any
 ) -> tuple[ConsentRefusedError, Resource]:
     target = target or FakeTarget()
     with pytest.raises(ConsentRefusedError) as caught:
