@@ -126,14 +126,10 @@ export async function inFreshPage(context, origin, emptyResult, work) {
 }
 
 /**
- * Reads stdin (one input or an array), checks each with `check(input, index)`, serves `mounts`,
- * starts Chromium once with a fresh profile and awaits `runOne(context, origin, input)` for each
- * input in turn; prints the results in the shape of the input (object or array).
+ * Serves `mounts` on 127.0.0.1, starts Chromium once with a fresh profile and awaits
+ * `work(context, origin)`; closes both and removes the profile afterwards.
  */
-export async function runBatch({ mounts, check, runOne }) {
-  const input = await readStdinJson();
-  const inputs = Array.isArray(input) ? input : [input];
-  inputs.forEach(check);
+export async function withBrowser(mounts, work) {
   const { server, origin } = await startServer(mounts);
   const profile = await mkdtemp(join(tmpdir(), `fhir-werk-browser-${randomUUID().slice(0, 8)}-`));
   let context;
@@ -144,14 +140,29 @@ export async function runBatch({ mounts, check, runOne }) {
       args: CHROMIUM_FLAGS,
       timeout: TIMEOUT_MS,
     });
-    const results = [];
-    for (const one of inputs) {
-      results.push(await runOne(context, origin, one));
-    }
-    printJson(Array.isArray(input) ? results : results[0]);
+    return await work(context, origin);
   } finally {
     await context?.close();
     server.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * Reads stdin (one input or an array), checks each with `check(input, index)`, serves `mounts`,
+ * starts Chromium once with a fresh profile and awaits `runOne(context, origin, input)` for each
+ * input in turn; prints the results in the shape of the input (object or array).
+ */
+export async function runBatch({ mounts, check, runOne }) {
+  const input = await readStdinJson();
+  const inputs = Array.isArray(input) ? input : [input];
+  inputs.forEach(check);
+  const results = await withBrowser(mounts, async (context, origin) => {
+    const results = [];
+    for (const one of inputs) {
+      results.push(await runOne(context, origin, one));
+    }
+    return results;
+  });
+  printJson(Array.isArray(input) ? results : results[0]);
 }
