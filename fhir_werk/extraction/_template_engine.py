@@ -17,8 +17,10 @@ from typing import Any, Final
 
 from fhirpathpy import compile as fhirpath_compile
 from fhirpathpy.engine.nodes import ResourceNode
+from fhirpathpy.engine.util import get_data
 from fhirpathpy.models import models
 
+from fhir_werk.extraction._primitives import PlainView, Tagged
 from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
 from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
 
@@ -33,17 +35,21 @@ def compiled(expression: str) -> Evaluator:
     # fhirpathpy binds $this only inside functions such as where(); SDC templates use it at the
     # top level ("$this", "iif($this + 1 > 10, ...)"). Our context is always one node, so
     # select(...) over it gives the same result with $this bound.
-    function: Evaluator = fhirpath_compile(f"select({expression})", _MODEL)
+    # Raw data out: the objects themselves, not rebuilt copies, so the view can map them back.
+    function: Evaluator = fhirpath_compile(f"select({expression})", _MODEL, {"returnRawData": True})
     return function
 
 
 def evaluate(expression: str, node: Any, env: dict[str, Any]) -> list[Any]:
-    """Evaluate on ``node`` with the environment variables (``resource`` ...); plain JSON out."""
+    """Evaluate on ``node`` with the environment variables (``resource`` ...); JSON values out.
+
+    ``node`` and ``env`` are expected as a :class:`PlainView` gives them; so are the results.
+    """
     if isinstance(node, dict) and "linkId" in node and "resourceType" not in node:
         # A response item on its own carries no type; without it the R4 model cannot resolve
         # answer.value to value[x]. fhirpathpy's own evaluate() types a base the same way.
         node = ResourceNode.create_node(node, "QuestionnaireResponse.item")  # type: ignore[no-untyped-call]
-    return [_plain(v) for v in compiled(expression)(node, env)]
+    return [_plain(get_data(v)) for v in compiled(expression)(node, env)]  # type: ignore[no-untyped-call]
 
 
 def _plain(value: Any) -> Any:
@@ -68,11 +74,22 @@ def _pop_expression(element: dict[str, Any], url: str) -> str | None:
     return str(found.get("valueString", ""))
 
 
+def _merged(template: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The template's ``_name`` companion with the id and extensions the copied value had."""
+    merged = copy.deepcopy(data)
+    extensions = [*template.get("extension", []), *merged.get("extension", [])]
+    merged.update({k: v for k, v in template.items() if k != "extension"})
+    if extensions:
+        merged["extension"] = extensions
+    return merged
+
+
 class TemplateRun:
     """One evaluation of one template on one context."""
 
     def __init__(self, env: dict[str, Any]) -> None:
-        self.env = env
+        self._view = PlainView()
+        self.env = {name: self._view.of(value) for name, value in env.items()}
         self._response_wide: dict[str, list[Any]] = {}
 
     def evaluate(self, expression: str, context: Any) -> list[Any]:
@@ -89,7 +106,7 @@ class TemplateRun:
 
     def resource(self, template: dict[str, Any], context: Any) -> dict[str, Any]:
         """The resource a template gives on a context (the template is not changed)."""
-        result = self._object(copy.deepcopy(template), context)
+        result = self._object(copy.deepcopy(template), self._view.of(context))
         result.pop("id", None)
         return result
 
@@ -114,11 +131,17 @@ class TemplateRun:
         if expression is not None:
             values = [v for v in self.evaluate(expression, context) if v is not None and v != ""]
             if values:
-                result[name] = values[0]
+                result[name] = self._output(values[0])
+                if isinstance(values[0], Tagged):
+                    companion = _merged(companion, values[0].companion)
             else:
                 result.pop(name, None)
         if companion:
             result[f"_{name}"] = companion
+
+    def _output(self, value: Any) -> Any:
+        """A result as it goes into the resource: the original object, a plain string."""
+        return str(value) if isinstance(value, Tagged) else self._view.original(value)
 
     def _set(self, result: dict[str, Any], key: str, value: Any, context: Any) -> None:
         if isinstance(value, list):
@@ -145,7 +168,7 @@ class TemplateRun:
         for each in contexts:
             value_expression = _pop_expression(dict(value), VALUE)
             if value_expression is not None:
-                expanded += [v for v in self.evaluate(value_expression, each) if v is not None]
+                expanded += [self._output(v) for v in self.evaluate(value_expression, each) if v is not None]
                 continue
             built = self._object(value, each)
             if built:

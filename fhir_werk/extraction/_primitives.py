@@ -1,0 +1,78 @@
+"""FHIR JSON's primitive extensions out of fhirpathpy's way, and back into the output.
+
+In FHIR JSON a primitive's ``id`` and ``extension`` sit beside it, in a sibling named ``_name``
+(https://hl7.org/fhir/R4/json.html#primitive): ``{"display": "Bedrijfsarts", "_display":
+{"extension": [...]}}``. fhirpathpy 2.2 reads that sibling as a *second value* of the element, so
+``answer.value.display`` gives the display and an extension object, and ``join()`` fails on it.
+
+The template engine therefore evaluates on a :class:`PlainView` of the data: the same tree without
+``_name`` siblings, where a string that had one is a :class:`Tagged` string carrying it. What an
+expression returns is read back through the view: an object of the view becomes (a copy of) the
+original object, ``_name`` siblings and all, and a tagged string keeps its sibling so the engine
+can write it beside the value it fills. A value computed from data (``'a' + b``, ``substring``,
+arithmetic) is new data and carries no extension.
+"""
+
+from __future__ import annotations
+
+import copy
+from itertools import zip_longest
+from typing import Any
+
+
+class Tagged(str):
+    """A string from the data that had a ``_name`` sibling (``companion``: its id and extensions)."""
+
+    companion: dict[str, Any]
+
+    def __new__(cls, value: str, companion: dict[str, Any]) -> Tagged:
+        tagged = super().__new__(cls, value)
+        tagged.companion = companion
+        return tagged
+
+
+def _tag(value: Any, companion: Any) -> Any:
+    if isinstance(value, str) and isinstance(companion, dict):
+        return Tagged(value, companion)
+    return value
+
+
+class PlainView:
+    """The data as fhirpathpy can read it, with the way back to the original objects.
+
+    Views are made once per original object (by identity) and both sides are kept alive here, so
+    an object's ``id`` stays a valid key for as long as the view lives.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[int, dict[str, Any]] = {}
+        self._originals: dict[int, dict[str, Any]] = {}
+
+    def of(self, value: Any) -> Any:
+        """The view of ``value``: objects without ``_name`` siblings, their strings tagged."""
+        if isinstance(value, list):
+            return [self.of(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        known = self._views.get(id(value))
+        if known is not None:
+            return known
+        view: dict[str, Any] = {}
+        for key, item in value.items():
+            if key.startswith("_"):
+                continue  # beside its value below; a sibling without a value has no value to read
+            companion = value.get(f"_{key}")
+            if isinstance(item, list) and isinstance(companion, list):
+                view[key] = [self.of(_tag(v, c)) for v, c in zip_longest(item, companion) if v is not None]
+            else:
+                view[key] = self.of(_tag(item, companion))
+        self._views[id(value)] = view
+        self._originals[id(view)] = value
+        return view
+
+    def original(self, value: Any) -> Any:
+        """What a result stands for in the output: a copy of the original of a viewed object."""
+        if isinstance(value, dict):
+            found = self._originals.get(id(value))
+            return copy.deepcopy(found if found is not None else value)
+        return value
