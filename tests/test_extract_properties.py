@@ -58,7 +58,26 @@ def responses(draw: st.DrawFn) -> dict[str, Any]:
     response = build_response(
         FORM, answers, subject="Patient/eigenschap", authored="2026-11-20T12:00:00+01:00"
     )
-    return without_disabled(response, FORM)
+    return _without_empty_groups(without_disabled(response, FORM))
+
+
+def _without_empty_groups(response: dict[str, Any]) -> dict[str, Any]:
+    """Leave out groups that hold nothing: FHIR JSON has no empty arrays (``"item": []``)."""
+
+    def kept(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        result = []
+        for item in items:
+            if "item" in item:
+                item = {k: v for k, v in item.items() if k != "item"} | (
+                    {"item": children} if (children := kept(item["item"])) else {}
+                )
+            if "item" in item or "answer" in item:
+                result.append(item)
+        return result
+
+    return {k: v for k, v in response.items() if k != "item"} | (
+        {"item": i} if (i := kept(response["item"])) else {}
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

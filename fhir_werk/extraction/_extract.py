@@ -15,8 +15,10 @@ Pure: takes resources, returns a resource, writes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from fhir_werk.extraction._identity import Extracted, build_bundle
+from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
 from fhir_werk.shared import (
@@ -43,17 +45,41 @@ def _ext(element: Resource, url: str) -> list[Resource]:
     return [e for e in element.get("extension", []) if e.get("url") == url]
 
 
-def _walk(items: list[Resource], path: str) -> Iterator[tuple[Resource, str]]:
-    for index, item in enumerate(items):
-        here = f"{path}.item[{index}]"
-        yield item, here
-        yield from _walk(item.get("item", []), here)
-        for a_index, answer in enumerate(item.get("answer", [])):
-            yield from _walk(answer.get("item", []), f"{here}.answer[{a_index}]")
+Rank = tuple[tuple[int, int], ...]
+"""Where a slot stands in the Questionnaire: (position of the linkId, repetition) per level."""
+
+
+def _walk(
+    items: list[Resource], path: str, rank: Rank, positions: dict[str, int]
+) -> Iterator[tuple[Resource, str, Rank]]:
+    """Every response item with its slot: the linkId path, each step numbered among the siblings
+    with the same linkId (``#2`` from the second on), so order among other items does not count."""
+    seen: dict[str, int] = {}
+    for item in items:
+        link_id = str(item.get("linkId", ""))
+        seen[link_id] = number = seen.get(link_id, 0) + 1
+        here = _step(path, link_id, number)
+        here_rank = (*rank, (positions.get(link_id, len(positions)), number))
+        yield item, here, here_rank
+        yield from _walk(item.get("item", []), here, here_rank, positions)
+        for a_number, answer in enumerate(item.get("answer", []), 1):
+            at = _step(here, "answer", a_number)
+            yield from _walk(answer.get("item", []), at, (*here_rank, (-1, a_number)), positions)
+
+
+def _step(path: str, name: str, number: int) -> str:
+    step = name if number == 1 else f"{name}#{number}"
+    return f"{path}/{step}" if path else step
+
+
+def _positions(questionnaire: Resource) -> dict[str, int]:
+    return {item["linkId"]: n for n, item in enumerate(_q_items(questionnaire.get("item", [])))}
 
 
 def _answered(item: Resource) -> bool:
-    if any("value" in k for a in item.get("answer", []) for k in a):
+    # An answer given only as a primitive extension (``_valueString`` with a data-absent-reason)
+    # has no value: nothing to extract from.
+    if any(k.startswith("value") for a in item.get("answer", []) for k in a):
         return True
     return any(_answered(child) for child in item.get("item", []))
 
@@ -85,13 +111,13 @@ def _template_resources(response: Resource, questionnaire: Resource) -> list[Ext
     with_templates = {
         i["linkId"]: i for i in _q_items(questionnaire.get("item", [])) if _ext(i, TEMPLATE_EXTRACT)
     }
-    for item, path in _walk(response.get("item", []), "QuestionnaireResponse"):
+    for item, path, rank in _walk(response.get("item", []), "", (), _positions(questionnaire)):
         definition = with_templates.get(item.get("linkId", ""))
         if definition is None or not _answered(item):
             continue
         for extension in _ext(definition, TEMPLATE_EXTRACT):
             name = _template_ref(extension)
-            found.append(Extracted(run.resource(templates[name], item), f"{name}@{path}"))
+            found.append(Extracted(run.resource(templates[name], item), f"{name}@{path}", rank))
     return found
 
 
@@ -104,11 +130,11 @@ def _observation_resources(response: Resource, questionnaire: Resource) -> list[
     }
     category = [e["valueCodeableConcept"] for e in _ext(questionnaire, OBSERVATION_CATEGORY)]
     found: list[Extracted] = []
-    for item, path in _walk(response.get("item", []), "QuestionnaireResponse"):
+    for item, path, rank in _walk(response.get("item", []), "", (), _positions(questionnaire)):
         definition = flagged.get(item.get("linkId", ""))
         if definition is None:
             continue
-        for index, answer in enumerate(item.get("answer", [])):
+        for number, answer in enumerate(item.get("answer", []), 1):
             value_key = next((k for k in answer if k.startswith("value")), None)
             if value_key is None:
                 continue
@@ -117,12 +143,20 @@ def _observation_resources(response: Resource, questionnaire: Resource) -> list[
                 observation["category"] = category
             observation["code"] = {"coding": definition.get("code", []), "text": definition.get("text", "")}
             observation["subject"] = response["subject"]
-            observation["effectiveDateTime"] = response["authored"]
+            _copy(response, "authored", observation, "effectiveDateTime")
             # Who reported the score: the author of the response, else the patient.
             observation["performer"] = [response.get("author") or response["subject"]]
-            observation[value_key] = answer[value_key]
-            found.append(Extracted(observation, f"observation@{path}.answer[{index}]"))
+            _copy(answer, value_key, observation, value_key)
+            slot = f"observation@{path}" if number == 1 else f"observation@{_step(path, 'answer', number)}"
+            found.append(Extracted(observation, slot, (*rank, (-1, number))))
     return found
+
+
+def _copy(source: Resource, key: str, target: Resource, name: str) -> None:
+    """A primitive copied with its ``_key`` sibling (id and extensions), as FHIR JSON keeps them."""
+    target[name] = source[key]
+    if f"_{key}" in source:
+        target[f"_{name}"] = source[f"_{key}"]
 
 
 def extract(
@@ -132,7 +166,10 @@ def extract(
 
     ``questionnaire`` defaults to the published one the response names. An invalid response raises
     :class:`InvalidInputError` carrying the validation OperationOutcome; nothing is extracted.
+    So does a draft (``in-progress``) or ``stopped`` response. An ``entered-in-error`` response
+    gives the retraction: the same entries, marked entered-in-error (see ``_status``).
     """
+    check_extractable(response)
     artifacts = artifacts or published()
     chosen = questionnaire if questionnaire is not None else resolve_questionnaire(response, artifacts)
     form = usable_questionnaire(chosen, artifacts)
@@ -140,4 +177,6 @@ def extract(
     if has_errors(result):
         raise InvalidInputError(result, status=422)
     extracted = _observation_resources(response, form) + _template_resources(response, form)
+    if response.get("status") == ENTERED_IN_ERROR:
+        extracted = [replace(e, resource=retracted(e.resource)) for e in extracted]
     return build_bundle(response, extracted)

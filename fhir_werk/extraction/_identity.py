@@ -3,9 +3,16 @@
 - **Stable identity.** Every extracted resource gets an identifier (system
   ``https://fhir-werk.nl/fhir/NamingSystem/extractie``) and a ``urn:uuid`` fullUrl derived from
   the response's own identity (its identifier, else its id, else a hash of its content) and the
-  place in the response the resource came from. The same response gives the same bundle, byte for
-  byte; re-posting it creates nothing new because every entry is a conditional create
-  (``ifNoneExist``). Provenance has no identifier element in R4: it carries a ``meta.tag`` instead.
+  *slot* the resource came from: the template (or ``observation``) and the linkId path of the item,
+  each step numbered among siblings with the same linkId, e.g. ``doel@stap-4/behandeldoel#2``.
+  Identity follows meaning, not position: reordering items changes no identity; amending an
+  answer changes none either (what delivery needs to update in place). The same response gives
+  the same bundle, byte for byte; re-posting it creates nothing new because every entry is a
+  conditional create (``ifNoneExist``).
+- **Provenance per version.** Provenance has no identifier element in R4: it carries a
+  ``meta.tag`` made of the response identity and a digest of the response's content (without
+  ``meta``), so each distinct version of a response gets its own Provenance, with activity
+  CREATE, UPDATE or NULLIFY by the response's status, and the same version always the same one.
 - **Links.** CarePlan.goal lists the Goals, CarePlan.supportingInfo the response and the scores,
   a referral becomes a CarePlan activity; Observations are ``derivedFrom`` the response and the
   Consent's ``sourceReference`` is the response. SDC 4.0.0 offers no way for the root template to
@@ -22,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
+from fhir_werk.extraction._status import DATA_OPERATION, provenance_activity
 from fhir_werk.shared import BASE, Resource
 
 IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
@@ -32,10 +40,12 @@ _ORDER: Final = ("Observation", "Goal", "ServiceRequest", "CarePlan", "Consent")
 
 @dataclass(frozen=True)
 class Extracted:
-    """A resource the mapping produced, and the place (template and response path) it came from."""
+    """A resource the mapping produced, the slot it came from (template and linkId path), and
+    ``rank``, where that slot stands in the Questionnaire (for a readable entry order)."""
 
     resource: Resource
     slot: str
+    rank: tuple[tuple[int, int], ...] = ()
 
 
 def response_key(response: Resource) -> str:
@@ -47,6 +57,14 @@ def response_key(response: Resource) -> str:
         return f"QuestionnaireResponse/{response['id']}"
     canonical = json.dumps(response, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def content_digest(response: Resource) -> str:
+    """SHA-256 of the response's content in canonical JSON; ``meta`` (server bookkeeping such as
+    versionId and lastUpdated) does not count."""
+    content = {k: v for k, v in response.items() if k != "meta"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _uuid(key: str, slot: str) -> str:
@@ -127,16 +145,15 @@ def _link(entries: list[Resource], response_ref: dict[str, str]) -> None:
 def _provenance(
     response: Resource, key: str, response_ref: dict[str, str], targets: list[Resource]
 ) -> Resource:
-    tag = _identifier_value(key, "provenance")
+    digest = content_digest(response)
+    tag = f"{_identifier_value(key, 'provenance')}-{digest[:32]}"
     who = response.get("author") or response["subject"]
     resource: Resource = {
         "resourceType": "Provenance",
         "meta": {"tag": [{"system": TAG_SYSTEM, "code": tag}]},
         "target": [_ref(e) for e in targets],
         "recorded": response["authored"],
-        "activity": {
-            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-DataOperation", "code": "CREATE"}]
-        },
+        "activity": {"coding": [{"system": DATA_OPERATION, "code": provenance_activity(response)}]},
         "agent": [
             {
                 "type": {
@@ -153,7 +170,7 @@ def _provenance(
         "entity": [{"role": "source", "what": response_ref}],
     }
     return {
-        "fullUrl": f"urn:uuid:{_uuid(key, 'provenance')}",
+        "fullUrl": f"urn:uuid:{_uuid(key, f'provenance#{digest}')}",
         "resource": resource,
         "request": {"method": "POST", "url": "Provenance", "ifNoneExist": f"_tag={TAG_SYSTEM}|{tag}"},
     }
@@ -164,8 +181,8 @@ def build_bundle(response: Resource, extracted: list[Extracted]) -> Resource:
     key = response_key(response)
     first = _response_entry(response, key)
     response_ref = _ref(first)
-    # A stable sort: within a type, the order in which the response was walked.
-    ranked = sorted(extracted, key=lambda e: _ORDER.index(e.resource["resourceType"]))
+    # By type, then by where the slot stands in the Questionnaire: the same for any item order.
+    ranked = sorted(extracted, key=lambda e: (_ORDER.index(e.resource["resourceType"]), e.rank, e.slot))
     entries = [_entry(e, key) for e in ranked]
     _link(entries, response_ref)
     provenance = _provenance(response, key, response_ref, entries)
