@@ -69,33 +69,38 @@ def test_only_warnings_exit_0(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "text"),
+    ("content", "code", "text"),
     [
-        ('{"resourceType": "QuestionnaireResponse",', "is geen geldige JSON (regel 1, kolom 42)."),
-        ("[1, 2]", "bevat geen QuestionnaireResponse maar iets anders."),
-        ('{"resourceType": "Patient"}', "bevat geen QuestionnaireResponse maar Patient."),
+        (
+            '{"resourceType": "QuestionnaireResponse",',
+            "structure",
+            "is geen geldige JSON (regel 1, kolom 42).",
+        ),
+        ("[1, 2]", "structure", "is geen FHIR-resource (QuestionnaireResponse) maar een lijst."),
+        ('{"resourceType": "Patient"}', "invalid", "is geen QuestionnaireResponse maar een Patient."),
     ],
 )
-def test_unusable_response_file_exits_2(tmp_path: Path, content: str, text: str) -> None:
+def test_unusable_response_file_exits_2(tmp_path: Path, content: str, code: str, text: str) -> None:
     path = write(tmp_path, content)
     result = runner.invoke(app, ["validate", str(path), "-q", str(QUESTIONNAIRE)])
     assert result.exit_code == 2
-    assert issues(result.stdout) == [("error", "invalid", f"Bestand '{path}' {text}")]
-    assert result.stderr == "1 fout, 0 waarschuwingen\n"
+    assert issues(result.stdout) == [("error", code, f"Bestand '{path}' {text}")]
+    assert result.stderr.startswith(f"fout: Bestand '{path}' {text}")
 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     missing = tmp_path / "weg.json"
     result = runner.invoke(app, ["validate", str(missing)])
     assert result.exit_code == 2
-    assert issues(result.stdout) == [("error", "invalid", f"Bestand '{missing}' bestaat niet.")]
+    assert issues(result.stdout) == [("error", "not-found", f"Bestand '{missing}' bestaat niet.")]
+    assert result.stderr == f"fout: Bestand '{missing}' bestaat niet.\n"
 
 
 def test_questionnaire_option_must_hold_a_questionnaire() -> None:
     result = runner.invoke(app, ["validate", str(RESPONSE), "--questionnaire", str(RESPONSE)])
     assert result.exit_code == 2
     assert issues(result.stdout) == [
-        ("error", "invalid", f"Bestand '{RESPONSE}' bevat geen Questionnaire maar QuestionnaireResponse.")
+        ("error", "invalid", f"Bestand '{RESPONSE}' is geen Questionnaire maar een QuestionnaireResponse.")
     ]
 
 
@@ -104,7 +109,9 @@ def test_without_option_an_unpublished_questionnaire_is_not_found_and_exits_1() 
     assert result.exit_code == 1
     named = valid_response()["questionnaire"]
     assert issues(result.stdout) == [("error", "not-found", f"Vragenlijst '{named}' is onbekend.")]
-    assert result.stderr == "1 fout, 0 waarschuwingen\n"
+    assert result.stderr == (
+        f"fout: Vragenlijst '{named}' is onbekend. [QuestionnaireResponse.questionnaire]\n"
+    )
 
 
 def test_without_option_the_published_questionnaire_is_used(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("FHIR_WERK_FILE_DIRECTORY", str(tmp_path / "uit"))
     monkeypatch.setenv("FHIR_WERK_ACTOR", "j.jansen")
     monkeypatch.setenv("FHIR_WERK_AUDIT_PATH", str(tmp_path / "audit.sqlite3"))
+    monkeypatch.setenv("FHIR_WERK_LEDGER_PATH", str(tmp_path / "ledger.sqlite3"))
     return tmp_path
 
 
@@ -37,6 +38,10 @@ def server() -> Iterator[respx.MockRouter]:
                 "resourceType": "CapabilityStatement",
                 "rest": [{"mode": "server", "interaction": [{"code": "transaction"}]}],
             },
+        )
+        # Searches for what fhir-werk wrote before (by extraction identifier): nothing yet.
+        mock.route(method="GET", path__regex=r"/[A-Za-z]+$").respond(
+            200, json={"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": []}
         )
         yield mock
 
@@ -63,7 +68,7 @@ def test_push_to_a_named_adapter_prints_a_table_and_audits(env: Path) -> None:
     assert result.stderr == f"Verstuurd naar {where}: 9 aangemaakt. AuditEvent {event['id']} vastgelegd.\n"
     again = runner.invoke(app, ["push", str(BUNDLE_FILE), "--target", "file"])
     assert again.exit_code == 0
-    assert again.stdout.splitlines()[1].split()[2:4] == ["ongewijzigd", "(bestond"]
+    assert again.stdout.splitlines()[1].split()[2:4] == ["ongewijzigd", "(stond"]
 
 
 def test_refusal_exits_3_with_the_outcome_and_sends_nothing(env: Path) -> None:
@@ -72,7 +77,7 @@ def test_refusal_exits_3_with_the_outcome_and_sends_nothing(env: Path) -> None:
     outcome = json.loads(result.stdout)
     assert outcome["issue"][0]["code"] == "forbidden"
     assert result.stderr == (
-        "error: Geen actieve toestemming van de patiënt om te delen met 'uwv' voor doel 're-integratie'. "
+        "fout: Geen actieve toestemming van de patiënt om te delen met 'uwv' voor doel 're-integratie'. "
         "De toestemming noemt 'uwv' niet als ontvanger (wel: werkgever). "
         "[Consent.provision.provision.actor.role]\n"
     )
@@ -124,7 +129,7 @@ def test_remote_failure_exits_3_without_leaking_the_password(
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 3
-    assert result.stderr.startswith("error: De server weigerde de toegang (HTTP 401 Unauthorized).")
+    assert result.stderr.startswith("fout: De server weigerde de toegang (HTTP 401 Unauthorized).")
     assert "zeer-geheim-99" not in result.output
 
 
@@ -146,14 +151,14 @@ def test_password_variable_that_is_missing_exits_1(env: Path, monkeypatch: pytes
     assert result.exit_code == 1
     assert (
         result.stderr
-        == "error: Omgevingsvariabele 'GEEN_WACHTWOORD' is leeg of bestaat niet. [password-env]\n"
+        == "fout: Omgevingsvariabele 'GEEN_WACHTWOORD' is leeg of bestaat niet. [password-env]\n"
     )
 
 
 def test_unknown_adapter_exits_2(env: Path) -> None:
     result = runner.invoke(app, ["push", str(BUNDLE_FILE), "--target", "onbekend-epd"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: Onbekende adapter 'onbekend-epd'; bekend zijn: ")
+    assert result.stderr.startswith("fout: Onbekende adapter 'onbekend-epd'; bekend zijn: ")
 
 
 def test_unreadable_or_wrong_input_exits_2(env: Path, tmp_path: Path) -> None:
@@ -164,10 +169,10 @@ def test_unreadable_or_wrong_input_exits_2(env: Path, tmp_path: Path) -> None:
     first = runner.invoke(app, ["push", str(broken), "--target", "file"])
     second = runner.invoke(app, ["push", str(patient), "--target", "file"])
     assert (first.exit_code, second.exit_code) == (2, 2)
-    assert first.stderr == f"error: Bestand '{broken}' is geen leesbare JSON. [FILE]\n"
-    assert (
-        second.stderr
-        == f"error: Bestand '{patient}' bevat geen Bundle of QuestionnaireResponse maar Patient. [FILE]\n"
+    assert first.stderr == f"fout: Bestand '{broken}' is geen geldige JSON (regel 1, kolom 2).\n"
+    assert second.stderr == (
+        f"fout: Bestand '{patient}' is geen Bundle of QuestionnaireResponse maar een Patient."
+        " [resourceType]\n"
     )
 
 

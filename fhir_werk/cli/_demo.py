@@ -8,8 +8,11 @@ from typing import Annotated
 
 import typer
 
-from fhir_werk.cli._app import EXIT_USAGE, app
+from fhir_werk.cli._app import app
+from fhir_werk.cli._output import echo, echo_json
+from fhir_werk.cli._usage import WrongUsageError
 from fhir_werk.extraction import extract, render_werk_section
+from fhir_werk.shared import bad_request
 
 _EXAMPLES = files("fhir_werk.questionnaires").joinpath("voorbeelden")
 
@@ -29,14 +32,23 @@ def demo(
     ] = "mohamed-ziek-met-contract",
     bundel: Annotated[bool, typer.Option("--bundel", help="Druk ook de volledige FHIR-bundel af.")] = False,
 ) -> None:
-    """Extraheer een meegeleverde ingevulde leidraad en toon de behandelplansectie Werk."""
-    if voorbeeld not in _names():
-        typer.echo(f"Onbekend voorbeeld '{voorbeeld}'. Kies uit: {', '.join(_names())}", err=True)
-        raise typer.Exit(EXIT_USAGE)
+    """Extraheer een meegeleverde ingevulde leidraad en toon de behandelplansectie Werk.
+
+    Afsluitcodes: 0 gelukt; 2 onbekend voorbeeld; 4 interne fout.
+    """
+    known = _names()
+    if voorbeeld not in known:
+        raise WrongUsageError(
+            bad_request(
+                f"Onbekend voorbeeld '{voorbeeld}'. Kies uit: {', '.join(known)}.",
+                f"Unknown example '{voorbeeld}'. Choose from: {', '.join(known)}.",
+                "VOORBEELD",
+            )
+        )
     response = json.loads(
         _EXAMPLES.joinpath(f"QuestionnaireResponse-{voorbeeld}.json").read_text(encoding="utf-8")
     )
     bundle = extract(response)
-    typer.echo(render_werk_section(bundle), nl=False)
+    echo(render_werk_section(bundle), nl=False)
     if bundel:
-        typer.echo(json.dumps(bundle, ensure_ascii=False, indent=2))
+        echo_json(bundle)

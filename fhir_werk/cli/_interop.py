@@ -8,13 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from fhir_werk.cli import _auth as opt
-from fhir_werk.cli._app import EXIT_REMOTE, EXIT_USAGE, app
+from fhir_werk.cli._app import EXIT_REFUSED, app
+from fhir_werk.cli._io import check_output, write_atomic
+from fhir_werk.cli._output import echo, to_json
+from fhir_werk.cli._usage import WrongUsageError
 from fhir_werk.client import AuthOptions, FhirClient, build_auth, make_http_client
 from fhir_werk.interop import Check, Report, planned_steps, run_interop
 from fhir_werk.publishing import published
-from fhir_werk.shared import FhirWerkError, Resource
+from fhir_werk.shared import Resource, bad_request
 
 _MARK = {"ok": "ok", "warning": "WAARSCHUWING", "error": "FOUT"}
 
@@ -35,10 +39,10 @@ def _table(report: Report) -> None:
     rows += [(c.check, c.resource, _MARK[c.outcome], f"{c.seconds * 1000:.0f} ms") for c in report.checks]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     for check in report.checks:
         for message in check.messages:
-            typer.echo(f"  {_MARK[check.outcome]} {check.resource}: {message}", err=True)
+            echo(f"  {_MARK[check.outcome]} {check.resource}: {message}", err=True)
 
 
 @app.command()
@@ -67,8 +71,12 @@ def interop(
 ) -> None:
     """Test de vragenlijsten, extractie en idempotentie tegen een echte FHIR-server.
 
-    Exitcodes: 0 geen fouten, 2 verkeerd gebruik, 3 fouten gevonden of server onbereikbaar.
+    Afsluitcodes: 0 geen fouten; 1 een geheim (--password-env ...) ontbreekt; 2 verkeerd gebruik
+    (ongeldige authenticatie-opties, --report in een map die niet bestaat); 3 fouten gevonden,
+    server onbereikbaar of het rapport kan niet worden geschreven; 4 interne fout.
     """
+    if report_file is not None:
+        check_output(report_file, "--report")
     try:
         fields = opt.auth_fields(
             user=user,
@@ -84,9 +92,15 @@ def interop(
         )
         options = AuthOptions.model_validate({"auth": auth, **fields})
         http = make_http_client(base, timeout=timeout, auth=build_auth(options, base))
-    except (FhirWerkError, ValueError) as exc:
-        typer.echo(f"Verkeerd gebruik: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+    except ValidationError as exc:
+        wrong = ", ".join(".".join(map(str, e["loc"])) or "auth" for e in exc.errors())
+        raise WrongUsageError(
+            bad_request(
+                f"Ongeldige of onvolledige authenticatie-opties: {wrong}. Zie 'fhir-werk interop --help'.",
+                f"Invalid or incomplete authentication options: {wrong}. See 'fhir-werk interop --help'.",
+                "--auth",
+            )
+        ) from exc
     conformance = [
         r
         for r in published().resources
@@ -108,15 +122,13 @@ def interop(
         )
     _table(report)
     if report_file is not None:
-        report_file.write_text(
-            json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
+        write_atomic(report_file, to_json(report.to_json()).encode("utf-8"), "--report")
     unfixable = sum(len(c.unfixable) for c in report.checks)
-    typer.echo(
+    echo(
         f"{report.software or 'server'} op {report.base_url}: {len(report.checks)} controles, "
         f"{report.errors} fouten, {report.warnings} waarschuwingen"
         f" (+{unfixable} niet door fhir-werk op te lossen), {report.transactions_posted} transacties.",
         err=True,
     )
     if report.errors:
-        raise typer.Exit(EXIT_REMOTE)
+        raise typer.Exit(EXIT_REFUSED)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Final
 
 import typer
 
 from fhir_werk.cli import _auth as opt
-from fhir_werk.cli._app import EXIT_INVALID, EXIT_REMOTE, EXIT_USAGE, app
+from fhir_werk.cli._app import app
+from fhir_werk.cli._io import OutputError, read_resource
+from fhir_werk.cli._output import echo
+from fhir_werk.cli._usage import WrongUsageError
 from fhir_werk.delivery import (
     AuditLog,
     AuditSettings,
@@ -23,64 +26,55 @@ from fhir_werk.delivery import (
     get_adapter,
     withheld_entries,
 )
-from fhir_werk.shared import (
-    ConsentRefusedError,
-    FhirWerkError,
-    NotFoundError,
-    RemoteError,
-    Resource,
-    bad_request,
-)
+from fhir_werk.shared import NotFoundError, Resource, issue, outcome
 
-_STATUS_NL = {
+_STATUS_NL: Final = {
     "created": "aangemaakt",
     "updated": "bijgewerkt",
-    "unchanged": "ongewijzigd (bestond al)",
+    "unchanged": "ongewijzigd (stond er al zo)",
+    "retired": "beëindigd (niet meer in het antwoord)",
+    "conflict": "niet geschreven (elders gewijzigd)",
     "refused": "niet verzonden (geen toestemming)",
 }
+"""Dutch labels of the entry statuses; a status not listed here is shown as it is."""
 
 
-def _exit_code(error: FhirWerkError) -> int:
-    if isinstance(error, ConsentRefusedError | RemoteError):
-        return EXIT_REMOTE
-    if isinstance(error, NotFoundError):
-        return EXIT_USAGE
-    return EXIT_INVALID
-
-
-def _report(result: Resource, code: int) -> NoReturn:
-    """The OperationOutcome as JSON on stdout, each issue as a Dutch line on stderr; then exit."""
-    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
-    for found in result.get("issue", []):
-        text = found.get("details", {}).get("text") or found.get("diagnostics", "")
-        where = f" [{', '.join(found['expression'])}]" if found.get("expression") else ""
-        typer.echo(f"{found.get('severity', 'error')}: {text}{where}", err=True)
-    raise typer.Exit(code)
-
-
-def _unusable(nl: str, en: str) -> NoReturn:
-    """Unreadable input or the wrong resource: print the outcome and exit 2, as the sibling commands do."""
-    _report(bad_request(nl, en, "FILE"), EXIT_USAGE)
+def _label(status: str) -> str:
+    return _STATUS_NL.get(status, status)
 
 
 def _read_bundle(file: Path) -> Resource:
-    try:
-        resource = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        _unusable(f"Bestand '{file}' is geen leesbare JSON.", f"File '{file}' is not readable JSON.")
-    kind = resource.get("resourceType") if isinstance(resource, dict) else None
-    if kind == "QuestionnaireResponse":
+    """The Bundle in ``file``, or the Bundle extracted from the QuestionnaireResponse in it."""
+    resource = read_resource(file, ("Bundle", "QuestionnaireResponse"))
+    if resource["resourceType"] == "QuestionnaireResponse":
         # Imported here: pushing a ready-made bundle does not need the extraction stage.
         from fhir_werk.extraction import extract
 
         return extract(resource)
-    if kind != "Bundle":
-        _unusable(
-            f"Bestand '{file}' bevat geen Bundle of QuestionnaireResponse maar {kind or 'iets anders'}.",
-            f"File '{file}' holds no Bundle or QuestionnaireResponse but {kind or 'something else'}.",
-        )
-    bundle: Resource = resource
-    return bundle
+    return resource
+
+
+def _audit_log(path: Path | None) -> AuditLog:
+    settings = AuditSettings()
+    where = Path(path or settings.path)
+    try:
+        return AuditLog(where, observer=settings.observer)
+    except (OSError, sqlite3.Error) as exc:
+        raise OutputError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "exception",
+                        f"Het auditlog '{where}' kan niet worden geopend of geschreven; er is niets "
+                        "verstuurd.",
+                        f"The audit log '{where}' cannot be opened or written; nothing was sent.",
+                        "--audit-db",
+                    )
+                ]
+            ),
+            500,
+        ) from exc
 
 
 def _echo_table(rows: list[tuple[str, str, str, str]]) -> None:
@@ -88,13 +82,11 @@ def _echo_table(rows: list[tuple[str, str, str, str]]) -> None:
     rows = [("Resource", "Id", "Status", "Locatie"), *rows]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        typer.echo(
-            "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]])
-        )
+        echo("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]]))
 
 
 def _entry_rows(entries: Sequence[PushEntry]) -> list[tuple[str, str, str, str]]:
-    return [(e.resource_type, e.id or "-", _STATUS_NL[e.status], e.location or "-") for e in entries]
+    return [(e.resource_type, e.id or "-", _label(e.status), e.location or "-") for e in entries]
 
 
 def _dry_run(bundle: Resource, context: PushContext) -> None:
@@ -108,13 +100,13 @@ def _dry_run(bundle: Resource, context: PushContext) -> None:
             (
                 e["resource"]["resourceType"],
                 "-",
-                _STATUS_NL["refused"] if e in withheld else "zou worden verstuurd",
+                _label("refused") if e in withheld else "zou worden verstuurd",
                 "-",
             )
             for e in bundle.get("entry", [])
         ]
     )
-    typer.echo("Proefrun: er is niets verstuurd.", err=True)
+    echo("Proefrun: er is niets verstuurd.", err=True)
 
 
 def _actor(given: str | None) -> str:
@@ -127,8 +119,9 @@ def _actor(given: str | None) -> str:
 
 
 def _summary(result: PushResult, address: str) -> str:
-    counts = {status: sum(e.status == status for e in result.entries) for status in _STATUS_NL}
-    parts = ", ".join(f"{n} {_STATUS_NL[s].split(' (')[0]}" for s, n in counts.items() if n)
+    seen = [e.status for e in result.entries]
+    order = [s for s in _STATUS_NL if s in seen] + sorted(set(seen) - set(_STATUS_NL))
+    parts = ", ".join(f"{seen.count(s)} {_label(s).split(' (')[0]}" for s in order) or "niets"
     return f"Verstuurd naar {address}: {parts}. AuditEvent {result.audit_event['id']} vastgelegd."
 
 
@@ -167,21 +160,30 @@ def push(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Alleen toestemming controleren en tonen; niets versturen.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Schrijf ook als iemand anders het EPD-exemplaar heeft gewijzigd sinds fhir-werk het "
+            "schreef; wordt gelogd.",
+        ),
+    ] = False,
 ) -> None:
     """Verstuur de sectie Werk naar een EPD, met toestemmingscontrole en auditlog.
 
-    Exitcodes: 0 verstuurd, 1 ongeldige invoer, 2 onleesbaar bestand of onbekend doel, 3 geweigerd of mislukt.
+    Afsluitcodes: 0 verstuurd; 1 ongeldige invoer; 2 onleesbaar bestand, onbekend doel of verkeerd
+    gebruik; 3 geweigerd (toestemming, conflict), server-fout of auditlog/doelmap niet schrijfbaar;
+    4 interne fout. Bij een fout staat de OperationOutcome op stdout.
 
-    Bij een fout staat de OperationOutcome op stdout. Wachtwoorden en tokens komen uit een omgevingsvariabele.
+    Wachtwoorden en tokens komen uit een omgevingsvariabele of een bestand, nooit van de opdrachtregel.
     """
+    bundle = _read_bundle(file)
+    context = PushContext(recipient=recipient, purpose=purpose, actor=_actor(actor), force=force)
+    if dry_run:
+        _dry_run(bundle, context)
+        return
+    audit = _audit_log(audit_db)
     try:
-        bundle = _read_bundle(file)
-        context = PushContext(recipient=recipient, purpose=purpose, actor=_actor(actor))
-        if dry_run:
-            _dry_run(bundle, context)
-            return
-        settings = AuditSettings()
-        audit = AuditLog(audit_db or settings.path, observer=settings.observer)
         if target.startswith(("http://", "https://")):
             options: dict[str, Any] = {"base_url": target, "auth": auth, "mode": mode, "timeout": timeout}
             options.update(
@@ -201,11 +203,11 @@ def push(
             adapter = get_adapter("fhir", options, audit=audit)
         else:
             adapter = get_adapter(target, audit=audit)
-        try:
-            result = adapter.push(bundle, context)
-        finally:
-            adapter.close()
-    except FhirWerkError as error:
-        _report(error.outcome, _exit_code(error))
+    except NotFoundError as exc:  # an unknown --target is wrong use, not wrong input
+        raise WrongUsageError(exc.outcome, exc.status) from exc
+    try:
+        result = adapter.push(bundle, context)
+    finally:
+        adapter.close()
     _echo_table(_entry_rows(result.entries))
-    typer.echo(_summary(result, getattr(adapter, "address", target)), err=True)
+    echo(_summary(result, getattr(adapter, "address", target)), err=True)
