@@ -16,7 +16,9 @@ def check_answer_value(node: RNode, position: int, answer: Any, checks: Checks) 
     if qdef is None or qdef.is_group or qdef.type == "display":
         return
     where = f"{node.path}.answer[{position}]"
-    keys = [k for k in answer if k.startswith("value")]
+    # A primitive value may come with (or be given only as) its extension sibling '_valueX',
+    # e.g. data-absent-reason: that is an answer of type valueX without a value.
+    keys = list(dict.fromkeys(k.removeprefix("_") for k in answer if k.startswith(("value", "_value"))))
     if not keys:
         if "item" not in answer:
             yield issue(
@@ -37,11 +39,13 @@ def check_answer_value(node: RNode, position: int, answer: Any, checks: Checks) 
             where,
         )
         return
-    key, value = keys[0], answer[keys[0]]
+    key, value = keys[0], answer.get(keys[0])
     where = f"{where}.value"
     if key not in qdef.value_keys:
         yield _wrong_type(node, qdef, key, where)
         return
+    if key not in answer:
+        return  # only the extension: nothing to check the value against
     problem = format_problem(key, value)
     if problem is not None:
         yield issue(

@@ -161,7 +161,17 @@ class Enablement:
                 continue
             for answer in node.answers:
                 if isinstance(answer, dict):
-                    yield from ((k, v) for k, v in answer.items() if k.startswith("value"))
+                    yield from _values_of(answer)
+
+
+def _values_of(answer: Resource) -> Iterator[tuple[str, Any]]:
+    """An answer's value[x]; one given only as its extension ('_valueString' with, e.g.,
+    data-absent-reason) is an answer (``exists``) with the value None, equal to nothing."""
+    for key, value in answer.items():
+        if key.startswith("value"):
+            yield key, value
+        elif key.startswith("_value") and key[1:] not in answer:
+            yield key[1:], None
 
 
 def _inside(node: RNode, scope: RNode | None) -> bool:

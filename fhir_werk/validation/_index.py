@@ -152,8 +152,8 @@ class RNode:
 
     @property
     def link_id(self) -> str:
-        """The item's linkId ('' when missing)."""
-        return str(self.item.get("linkId", ""))
+        """The item's linkId ('' when missing or not a string)."""
+        return _link_id(self.item)
 
     @property
     def answers(self) -> list[Any]:
@@ -196,6 +196,12 @@ class ResponseTree:
     """Paths of entries in an ``item`` or ``answer`` list that are not JSON objects."""
 
 
+def _link_id(item: Resource) -> str:
+    link_id = item.get("linkId")
+    # Another JSON type is a structure issue; it must not become a repr in a path or message.
+    return link_id if isinstance(link_id, str) else ""
+
+
 def item_path(prefix: str, link_id: str) -> str:
     """The FHIRPath of the items with ``link_id`` under ``prefix``, e.g. ``….item.where(linkId='x')``."""
     quoted = link_id.replace("\\", "\\\\").replace("'", "\\'")
@@ -233,7 +239,7 @@ class _Builder:
         counts: dict[str, int] = {}
         for raw in raws:
             if isinstance(raw, dict):
-                key = str(raw.get("linkId", ""))
+                key = _link_id(raw)
                 counts[key] = counts.get(key, 0) + 1
         seen: dict[str, int] = {}
         for position, raw in enumerate(raws):
@@ -245,7 +251,7 @@ class _Builder:
     def _add(
         self, container: Container, raw: Resource, position: int, counts: dict[str, int], seen: dict[str, int]
     ) -> None:
-        link_id = str(raw.get("linkId", ""))
+        link_id = _link_id(raw)
         occurrence = seen.get(link_id, 0)
         seen[link_id] = occurrence + 1
         if not link_id:

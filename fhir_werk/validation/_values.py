@@ -93,9 +93,9 @@ def _valid_primitive(key: str, value: object) -> bool:
     if key == "valueDecimal":
         return _is_number(value)
     if key == "valueDate":
-        return isinstance(value, str) and DATE_RE.fullmatch(value) is not None and _real_date(value)
+        return isinstance(value, str) and DATE_RE.fullmatch(value) is not None and real_date(value)
     if key == "valueDateTime":
-        return isinstance(value, str) and DATETIME_RE.fullmatch(value) is not None and _real_date(value)
+        return isinstance(value, str) and DATETIME_RE.fullmatch(value) is not None and real_date(value)
     if key == "valueTime":
         return isinstance(value, str) and TIME_RE.fullmatch(value) is not None
     if key == "valueString":
@@ -105,8 +105,8 @@ def _valid_primitive(key: str, value: object) -> bool:
     return isinstance(value, dict) and bool(value)
 
 
-def _real_date(value: str) -> bool:
-    # The regex admits 2017-02-30; the calendar does not.
+def real_date(value: str) -> bool:
+    """False for a date the regex admits but the calendar does not (2017-02-30)."""
     if len(value) < 10:
         return True
     try:
@@ -157,26 +157,49 @@ def format_problem(key: str, value: object) -> Problem | None:
     return (f"{_show(value)} {nl}", f"{_show(value)} {en}")
 
 
+_SHOWN_CHARS: Final = 30
+_SHOWN_URL_CHARS: Final = 200
+
+
 def _show(value: object) -> str:
+    """A value as JSON would write it, short (a text is cut: say where, not what)."""
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if value is None:
+        return "null"
     if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
+        cleaned = "".join(c if c.isprintable() else "?" for c in value[:_SHOWN_CHARS])
+        return f"'{cleaned}'" if len(value) <= _SHOWN_CHARS else f"'{cleaned[:-1]}…'"
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    if isinstance(value, list):
+        return "een lijst"
+    if isinstance(value, dict):
+        return "een object"
+    return "een ongeldig getal" if isinstance(value, float) else "een onbekende waarde"
 
 
 def show_value(key: str, value: Any) -> str:
     """A short readable form of an answer value for messages (a code shows as ``system|code``)."""
     if key == "valueCoding" and isinstance(value, dict):
-        system = value.get("system")
-        return f"{system}|{value.get('code')}" if system else str(value.get("code"))
+        system, code = _text_or(value.get("system"), ""), _text_or(value.get("code"), "?")
+        return f"{system}|{code}" if system else code
     if key == "valueQuantity" and isinstance(value, dict):
-        return f"{value.get('value')} {value.get('unit') or value.get('code') or ''}".strip()
+        unit = _text_or(value.get("unit"), "") or _text_or(value.get("code"), "")
+        return f"{_show(value.get('value'))} {unit}".strip()
     if key == "valueReference" and isinstance(value, dict):
-        return str(value.get("reference") or value.get("display") or "verwijzing")
+        return _text_or(value.get("reference"), "") or _text_or(value.get("display"), "verwijzing")
     return _show(value)
+
+
+def _text_or(value: object, default: str) -> str:
+    """A system, code or reference: shown whole (they are not patient text), but printable."""
+    if not isinstance(value, str):
+        return default
+    cleaned = "".join(c if c.isprintable() else "?" for c in value[:_SHOWN_URL_CHARS])
+    return cleaned if len(value) <= _SHOWN_URL_CHARS else cleaned[:-1] + "…"
 
 
 _FAMILY: Final[dict[str, str]] = {
