@@ -17,6 +17,7 @@ the item rules, :mod:`fhir_werk.validation._values` the value formats and orderi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Final
 
@@ -35,16 +36,31 @@ from fhir_werk.validation._checks import Checks
 from fhir_werk.validation._enable_when import Enablement
 from fhir_werk.validation._index import index_questionnaire, response_tree
 from fhir_werk.validation._items import check_tree
+from fhir_werk.validation._reader import InputLimits
+from fhir_werk.validation._structure import check_structure
+from fhir_werk.validation._values import DATETIME_RE, real_date
 
 RESPONSE_STATUSES: Final = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 """The R4 QuestionnaireResponse status codes."""
 
 _FINAL_STATUSES: Final = ("completed", "amended")
 _QUESTIONNAIRE: Final = "QuestionnaireResponse.questionnaire"
+_AUTHORED: Final = "QuestionnaireResponse.authored"
+_SUBJECT: Final = "QuestionnaireResponse.subject"
+# A full dateTime with seconds and a timezone: what Provenance.recorded (an instant) needs.
+_FULL_DATETIME: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_PATIENT_ID: Final = r"Patient/[A-Za-z0-9\-.]{1,64}(/_history/[A-Za-z0-9\-.]{1,64})?"
+_PATIENT_REFERENCE: Final = re.compile(rf"({_PATIENT_ID}|[a-z][a-z0-9+.-]*://[^\s]+/{_PATIENT_ID})")
 
 
 def validate_response(
-    response: Resource, questionnaire: Resource, *, artifacts: Artifacts | None = None
+    response: Resource,
+    questionnaire: Resource,
+    *,
+    artifacts: Artifacts | None = None,
+    limits: InputLimits | None = None,
 ) -> Resource:
     """Validate ``response`` against ``questionnaire``; return an OperationOutcome.
 
@@ -53,10 +69,16 @@ def validate_response(
     issue says so. A response without problems gives ``outcome([])``. Missing required answers
     are errors when the response is ``completed`` or ``amended``, warnings otherwise.
 
+    The FHIR JSON rules (:mod:`fhir_werk.validation._structure`) are checked first; past one of
+    ``limits`` (default :class:`InputLimits` from the environment) the outcome holds the
+    ``too-costly`` issues and the item rules are not run. Where an item rule and a JSON rule
+    find the same place at fault, the item rule's more specific issue is kept.
+
     >>> q = {"resourceType": "Questionnaire", "url": "https://example.org/Q",
     ...      "item": [{"linkId": "uren", "type": "integer", "required": True}]}
     >>> qr = {"resourceType": "QuestionnaireResponse", "questionnaire": "https://example.org/Q",
     ...       "status": "completed", "subject": {"reference": "Patient/1"},
+    ...       "authored": "2026-11-05T14:00:00+01:00",
     ...       "item": [{"linkId": "uren", "answer": [{"valueString": "acht"}]}]}
     >>> [i["diagnostics"] for i in validate_response(qr, q)["issue"]]
     ["Answer to 'uren' has the wrong type: expected whole number (valueInteger), got text (valueString)."]
@@ -73,10 +95,17 @@ def validate_response(
                 )
             ]
         )
+    resource = list(check_resource(response, questionnaire))
+    structure = list(check_structure(response, limits if limits is not None else InputLimits()))
+    if any(i["code"] == "too-costly" for i in structure):
+        return outcome([*resource, *structure])
     index = index_questionnaire(questionnaire)
     tree = response_tree(response, index)
     checks = Checks(Enablement(tree, index), artifacts, _required_severity(response), questionnaire)
-    return outcome([*check_resource(response, questionnaire), *check_tree(tree, index.roots, checks)])
+    items = list(check_tree(tree, index.roots, checks))
+    taken = {e for i in (*resource, *items) if i["severity"] == "error" for e in i.get("expression", ())}
+    structure = [i for i in structure if i["expression"][0] not in taken]
+    return outcome([*resource, *structure, *items])
 
 
 def _required_severity(response: Resource) -> Severity:
@@ -86,10 +115,11 @@ def _required_severity(response: Resource) -> Severity:
 
 
 def check_resource(response: Resource, questionnaire: Resource) -> Iterator[Resource]:
-    """The response-level rules: questionnaire named (and the one given), status, subject."""
+    """The response-level rules: questionnaire named (and the one given), status, subject, authored."""
     yield from check_questionnaire_reference(response, questionnaire)
     yield from check_status(response)
     yield from check_subject(response)
+    yield from check_authored(response)
 
 
 def check_questionnaire_reference(response: Resource, questionnaire: Resource) -> Iterator[Resource]:
@@ -140,6 +170,8 @@ def check_status(response: Resource) -> Iterator[Resource]:
             "The response status is missing (for example 'completed').",
             "QuestionnaireResponse.status",
         )
+    elif not isinstance(status, str):
+        return  # the wrong JSON type is a structure issue
     elif status not in RESPONSE_STATUSES:
         allowed = ", ".join(RESPONSE_STATUSES)
         yield issue(
@@ -160,7 +192,7 @@ def check_subject(response: Resource) -> Iterator[Resource]:
             "required",
             "Het antwoord is aan geen patiënt gekoppeld (subject ontbreekt).",
             "The response is not linked to a patient (subject is missing).",
-            "QuestionnaireResponse.subject",
+            _SUBJECT,
         )
     elif not isinstance(subject, dict) or not any(k in subject for k in ("reference", "identifier")):
         yield issue(
@@ -169,7 +201,57 @@ def check_subject(response: Resource) -> Iterator[Resource]:
             "De patiënt van het antwoord is geen geldige verwijzing "
             "(subject.reference of subject.identifier).",
             "The response subject is not a valid reference (subject.reference or subject.identifier).",
-            "QuestionnaireResponse.subject",
+            _SUBJECT,
+        )
+    elif not _is_patient(subject):
+        yield issue(
+            "error",
+            "value",
+            "De patiënt van het antwoord (subject) moet naar een Patient verwijzen "
+            "(Patient/id of een volledige URL die eindigt op /Patient/id).",
+            "The response subject must refer to a Patient "
+            "(Patient/id or an absolute URL ending in /Patient/id).",
+            _SUBJECT,
+        )
+
+
+def _is_patient(subject: Resource) -> bool:
+    """``subject.reference`` names a Patient; without one, ``type`` must say Patient."""
+    if subject.get("type", "Patient") != "Patient":
+        return False
+    reference = subject.get("reference")
+    if reference is None and "_reference" not in subject:
+        return True  # a logical reference (identifier) of type Patient
+    return isinstance(reference, str) and _PATIENT_REFERENCE.fullmatch(reference) is not None
+
+
+def check_authored(response: Resource) -> Iterator[Resource]:
+    """``authored`` is required for a completed or amended response, as a full dateTime with
+    timezone (extraction copies it into ``Provenance.recorded``, an instant); for a draft any
+    FHIR dateTime will do."""
+    authored, final = response.get("authored"), response.get("status") in _FINAL_STATUSES
+    if authored is None:
+        if final:
+            yield issue(
+                "error",
+                "required",
+                "Het antwoord is afgerond maar vermeldt niet wanneer (authored ontbreekt).",
+                "The response is complete but does not say when (authored is missing).",
+                _AUTHORED,
+            )
+        return
+    if not isinstance(authored, str):
+        return  # the wrong JSON type is a structure issue
+    pattern = _FULL_DATETIME if final else DATETIME_RE
+    if pattern.fullmatch(authored) is None or not real_date(authored):
+        yield issue(
+            "error",
+            "value",
+            "De datum van invullen (authored) is geen volledige datum en tijd met tijdzone "
+            "(bijvoorbeeld 2026-11-05T14:00:00+01:00).",
+            "The authored date is not a full date and time with timezone "
+            "(for example 2026-11-05T14:00:00+01:00).",
+            _AUTHORED,
         )
 
 
