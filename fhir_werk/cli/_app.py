@@ -95,8 +95,10 @@ def storage_outcome(error: OSError | sqlite3.Error) -> Resource:
                 issue(
                     "error",
                     "exception",
-                    f"De database (auditlog) kan niet worden gebruikt ({kind}).",
-                    f"The database (audit log) cannot be used ({kind}).",
+                    f"Een database van fhir-werk (auditlog of schrijflog per doel) kan niet worden "
+                    f"gebruikt ({kind}).",
+                    f"A database of fhir-werk (audit log or per-target write ledger) cannot be used "
+                    f"({kind}).",
                 )
             ]
         )
