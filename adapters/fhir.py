@@ -30,7 +30,9 @@ from fhir_werk.client import (
 )
 from fhir_werk.delivery import (
     AuditLog,
+    Current,
     EntryStatus,
+    Ledger,
     PushContext,
     PushEntry,
     PushProgress,
@@ -38,7 +40,7 @@ from fhir_werk.delivery import (
     rewrite_references,
     run_push,
 )
-from fhir_werk.shared import InvalidInputError, Resource, bad_request
+from fhir_werk.shared import InvalidInputError, RemoteRejectedError, Resource, bad_request
 
 Mode = Literal["auto", "transaction", "batch", "single"]
 
@@ -68,6 +70,15 @@ def parse_location(location: str | None) -> tuple[str, str] | None:
     return (parts[-2], parts[-1]) if len(parts) >= 2 else None
 
 
+def parse_version(location: str | None, etag: str | None = None) -> str | None:
+    """The versionId from ``.../_history/3`` or from an ETag ``W/"3"``; None if neither says."""
+    if location and "/_history/" in location:
+        return location.split("/_history/")[1].strip("/").split("/")[0] or None
+    if etag:
+        return etag.removeprefix("W/").strip('"') or None
+    return None
+
+
 def _status_code(status: str) -> int:
     try:
         return int(str(status).split()[0])
@@ -84,7 +95,9 @@ def _entry_status(method: str, code: int) -> EntryStatus:
     return "updated"
 
 
-def _result(entry: Resource, code: int, location: str | None, body: Resource | None) -> PushEntry:
+def _result(
+    entry: Resource, code: int, location: str | None, body: Resource | None, etag: str | None = None
+) -> PushEntry:
     request, resource = entry.get("request", {}), entry.get("resource", {})
     type_id = parse_location(location)
     if type_id is None and body is not None and body.get("id"):
@@ -93,10 +106,23 @@ def _result(entry: Resource, code: int, location: str | None, body: Resource | N
         resource_type=str(resource.get("resourceType")),
         status=_entry_status(str(request.get("method", "POST")).upper(), code),
         id=type_id[1] if type_id else None,
+        version=parse_version(location, etag) or (body or {}).get("meta", {}).get("versionId"),
         location=location,
         full_url=entry.get("fullUrl"),
         identifier=request.get("ifNoneExist"),
     )
+
+
+def _has_key(resource: Resource, key: str) -> bool:
+    """True when ``resource`` carries the identifier (or tag) that ``key`` searches for."""
+    name, _, token = key.partition("=")
+    system, _, value = token.rpartition("|")
+    if name == "_tag":
+        codings = resource.get("meta", {}).get("tag", [])
+        return any(c.get("system") == system and c.get("code") == value for c in codings)
+    identifiers = resource.get("identifier", [])
+    identifiers = identifiers if isinstance(identifiers, list) else [identifiers]
+    return any(i.get("system", "") == system and i.get("value") == value for i in identifiers)
 
 
 def dependency_layers(entries: Sequence[Resource]) -> list[list[Resource]]:
@@ -148,10 +174,12 @@ class FhirAdapter:
         settings: FhirAdapterSettings,
         *,
         audit: AuditLog,
+        ledger: Ledger | None = None,
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
+        self._ledger = ledger or Ledger(":memory:")
         self._owned: httpx.Client | None = None
         if http is None:
             auth = build_auth(settings, settings.base_url)
@@ -172,7 +200,14 @@ class FhirAdapter:
 
     def push(self, bundle: Resource, context: PushContext) -> PushResult:
         """Push ``bundle`` with consent check and audit (see :func:`fhir_werk.delivery._push.run_push`)."""
-        return run_push(bundle, context, target=self, audit=self._audit, send_audit=self.settings.send_audit)
+        return run_push(
+            bundle,
+            context,
+            target=self,
+            audit=self._audit,
+            ledger=self._ledger,
+            send_audit=self.settings.send_audit,
+        )
 
     @property
     def address(self) -> str:
@@ -189,6 +224,45 @@ class FhirAdapter:
             for e in found.get("entry", [])
             if e.get("resource", {}).get("resourceType") == "Consent"
         ]
+
+    def current(self, wanted: Sequence[tuple[str, str]]) -> dict[str, Current]:
+        """What the server holds now for each ``(type, key)``: a search per type and query
+        parameter for the stable identifiers (``identifier=a,b`` is an OR), a read for ``Type/id``."""
+        found: dict[str, Current] = {}
+        groups: dict[tuple[str, str], list[str]] = {}
+        for resource_type, key in wanted:
+            name, _, value = key.partition("=")
+            if value and name in ("identifier", "_tag"):
+                groups.setdefault((resource_type, name), []).append(key)
+            elif "/" in key:
+                held = self._read(key)
+                if held is not None:
+                    found[key] = held
+        for (resource_type, name), keys in groups.items():
+            for start in range(0, len(keys), 40):
+                chunk = keys[start : start + 40]
+                values = ",".join(k.partition("=")[2] for k in chunk)
+                params = {name: values, "_count": "200"}
+                hits = self.client.search(resource_type, params, follow_next=True).get("entry", [])
+                resources = [h.get("resource", {}) for h in hits]
+                for key in chunk:
+                    match = next((r for r in resources if _has_key(r, key)), None)
+                    if match is not None and match.get("id"):
+                        version = match.get("meta", {}).get("versionId")
+                        found[key] = Current(str(match["id"]), version, match)
+        return found
+
+    def _read(self, key: str) -> Current | None:
+        resource_type, _, resource_id = key.partition("/")
+        try:
+            answer = self.client.read(resource_type, resource_id)
+        except RemoteRejectedError as exc:
+            if exc.status in (404, 410):
+                return None
+            raise
+        if answer.resource is None:
+            return None
+        return Current(resource_id, answer.resource.get("meta", {}).get("versionId"), answer.resource)
 
     def send_audit(self, event: Resource) -> None:
         """POST the AuditEvent to the server."""
@@ -213,7 +287,9 @@ class FhirAdapter:
             for entry, answer in zip(entries, response.get("entry", []), strict=False):
                 reply = answer.get("response", {})
                 code = _status_code(reply.get("status", ""))
-                progress.entries.append(_result(entry, code, reply.get("location"), answer.get("resource")))
+                progress.entries.append(
+                    _result(entry, code, reply.get("location"), answer.get("resource"), reply.get("etag"))
+                )
             return
         positions = {str(e.get("fullUrl")): i for i, e in enumerate(entries)}
         server_refs: dict[str, str] = {}
@@ -240,7 +316,9 @@ class FhirAdapter:
             if code >= 400 or code == 0:
                 failures.append((entry, code, reply.get("outcome")))
             else:
-                progress.entries.append(_result(entry, code, reply.get("location"), answer.get("resource")))
+                progress.entries.append(
+                    _result(entry, code, reply.get("location"), answer.get("resource"), reply.get("etag"))
+                )
         if failures:
             entry, code, server_outcome = failures[0]
             index = positions.get(str(entry.get("fullUrl")), 0)
@@ -254,7 +332,10 @@ class FhirAdapter:
             answer = self.client.create(resource, if_none_exist=request.get("ifNoneExist"))
         elif method == "PUT" and "?" not in str(request.get("url", "")):
             type_id = parse_location(str(request.get("url", "")))
-            answer = self.client.update({**resource, "id": type_id[1] if type_id else resource.get("id")})
+            answer = self.client.update(
+                {**resource, "id": type_id[1] if type_id else resource.get("id")},
+                if_match=request.get("ifMatch"),
+            )
         else:
             raise InvalidInputError(
                 bad_request(
@@ -263,4 +344,4 @@ class FhirAdapter:
                     "Bundle.entry.request",
                 )
             )
-        return _result(entry, answer.status, answer.location, answer.resource)
+        return _result(entry, answer.status, answer.location, answer.resource, answer.etag)

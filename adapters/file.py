@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fhir_werk.delivery import (
     AuditLog,
+    Ledger,
     PushContext,
     PushEntry,
     PushProgress,
@@ -113,6 +114,16 @@ def write_once(path: Path, data: bytes) -> Literal["created", "unchanged"]:
     return "created"
 
 
+def _version_path(first: Path, data: bytes, same: Callable[[Path], bool]) -> Path:
+    """Where a bundle goes: ``first`` for the first version of an extraction, and next to it
+    ``<name>.<digest>`` for each later version (an amended response), so an EPD that imports the
+    folder in order gets every update and no file is ever overwritten."""
+    if not first.exists() or same(first):
+        return first
+    stamp = hashlib.sha256(data).hexdigest()[:12]
+    return first.with_name(f"{first.stem}.{stamp}{first.suffix}")
+
+
 def _read_folder(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
@@ -173,16 +184,26 @@ class FileAdapter:
     name: ClassVar[str] = "file"
     settings_type: ClassVar[type[BaseSettings]] = FileAdapterSettings
 
-    def __init__(self, settings: FileAdapterSettings, *, audit: AuditLog) -> None:
+    def __init__(
+        self, settings: FileAdapterSettings, *, audit: AuditLog, ledger: Ledger | None = None
+    ) -> None:
         self.settings = settings
         self._audit = audit
+        self._ledger = ledger or Ledger(":memory:")
 
     def close(self) -> None:
         """Nothing to release: every write opens and closes its own files."""
 
     def push(self, bundle: Resource, context: PushContext) -> PushResult:
         """Push ``bundle`` with consent check and audit (see :func:`fhir_werk.delivery._push.run_push`)."""
-        return run_push(bundle, context, target=self, audit=self._audit, send_audit=self.settings.send_audit)
+        return run_push(
+            bundle,
+            context,
+            target=self,
+            audit=self._audit,
+            ledger=self._ledger,
+            send_audit=self.settings.send_audit,
+        )
 
     @property
     def address(self) -> str:
@@ -217,12 +238,15 @@ class FileAdapter:
         name = bundle_name(bundle)
         entries = bundle.get("entry", [])
         if self.settings.format == "bundle":
-            path = directory / f"{name}.json"
-            status = write_once(path, _dumps(bundle))
+            data = _dumps(bundle)
+            path = _version_path(directory / f"{name}.json", data, lambda p: p.read_bytes() == data)
+            status = write_once(path, data)
             ids: list[str | None] = [None] * len(entries)
         else:
-            path = directory / name
-            status = write_folder_once(path, ndjson_files(bundle))
+            files = ndjson_files(bundle)
+            stamp = b"".join(file_name.encode() + data for file_name, data in sorted(files.items()))
+            path = _version_path(directory / name, stamp, lambda p: _read_folder(p) == files)
+            status = write_folder_once(path, files)
             ids = [_resource_id(e, i) for i, e in enumerate(entries)]
         for entry, resource_id in zip(entries, ids, strict=True):
             resource_type = str(entry.get("resource", {}).get("resourceType"))

@@ -40,3 +40,16 @@ def fhir_server_url() -> Iterator[str]:
     yield url.rstrip("/")
     if started:
         subprocess.run([str(ROOT / "scripts" / "fhir-test-server"), "stop"], check=False, capture_output=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A push ledger built from the environment lives in the test run's folder, never in the
+    checkout (tests that care about it pass their own)."""
+    previous = os.environ.get("FHIR_WERK_LEDGER_PATH")
+    os.environ["FHIR_WERK_LEDGER_PATH"] = str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite3")
+    yield
+    if previous is None:
+        os.environ.pop("FHIR_WERK_LEDGER_PATH", None)
+    else:
+        os.environ["FHIR_WERK_LEDGER_PATH"] = previous

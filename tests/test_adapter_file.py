@@ -37,20 +37,28 @@ def test_bundle_is_written_once_under_its_stable_name(tmp_path: Path) -> None:
     assert first.audit_event["agent"][1]["network"]["address"] == (tmp_path / "uit").resolve().as_uri()
 
 
-def test_a_different_bundle_under_the_same_name_is_a_conflict(tmp_path: Path) -> None:
+def test_a_changed_bundle_is_a_new_version_beside_the_first_never_an_overwrite(tmp_path: Path) -> None:
+    # An amended response yields the same identities with new content: the first file stays as
+    # it was and the update goes next to it, as conditional updates an importing EPD applies.
     adapter = make(tmp_path)
     adapter.push(BUNDLE, PushContext())
     changed = copy.deepcopy(BUNDLE)
     changed["entry"][3]["resource"]["lifecycleStatus"] = "completed"
-    with pytest.raises(RemoteConflictError) as caught:
-        adapter.push(changed, PushContext())
-    (only,) = caught.value.outcome["issue"]
-    assert (caught.value.status, only["code"]) == (409, "conflict")
-    assert only["details"]["text"] == (
-        "Er staat al een andere bundel onder de naam 'push-careplan-1.json'; die wordt niet overschreven."
-    )
+    result = adapter.push(changed, PushContext())
+    (later,) = set(files(tmp_path / "uit")) - {"push-careplan-1.json"}
+    assert later.startswith("push-careplan-1.")
+    assert later.endswith(".json")
     assert json.loads((tmp_path / "uit" / "push-careplan-1.json").read_text(encoding="utf-8")) == BUNDLE
-    assert [e["outcome"] for e in AuditLog(tmp_path / "audit.sqlite3").query()] == ["0", "4"]
+    update = json.loads((tmp_path / "uit" / later).read_text(encoding="utf-8"))
+    goal = update["entry"][3]
+    assert goal["resource"]["lifecycleStatus"] == "completed"
+    assert goal["request"] == {"method": "PUT", "url": "Goal?" + BUNDLE["entry"][3]["request"]["ifNoneExist"]}
+    assert [e.status for e in result.entries].count("updated") == 1
+    assert {e.status for e in result.entries} == {"updated", "unchanged"}
+    assert [e["outcome"] for e in AuditLog(tmp_path / "audit.sqlite3").query()] == ["0", "0"]
+    again = adapter.push(changed, PushContext())
+    assert {e.status for e in again.entries} == {"unchanged"}
+    assert len(files(tmp_path / "uit")) == 2
 
 
 def test_ndjson_per_resource_type_with_resolved_references(tmp_path: Path) -> None:
@@ -89,11 +97,13 @@ def test_ndjson_folder_is_not_overwritten(tmp_path: Path) -> None:
     adapter.push(BUNDLE, PushContext())
     changed = copy.deepcopy(BUNDLE)
     changed["entry"][6]["resource"]["status"] = "revoked"
-    with pytest.raises(RemoteConflictError):
-        adapter.push(changed, PushContext())
+    result = adapter.push(changed, PushContext())
     assert '"status":"active"' in (tmp_path / "uit" / "push-careplan-1" / "CarePlan.ndjson").read_text(
         encoding="utf-8"
     )
+    (later,) = {p.name for p in (tmp_path / "uit").iterdir()} - {"push-careplan-1"}
+    assert '"status":"revoked"' in (tmp_path / "uit" / later / "CarePlan.ndjson").read_text(encoding="utf-8")
+    assert [e.resource_type for e in result.entries if e.status == "updated"] == ["CarePlan"]
 
 
 def test_no_temporary_files_are_left(tmp_path: Path) -> None:

@@ -116,7 +116,10 @@ def test_own_epd_needs_no_consent_and_gets_the_whole_bundle(log: AuditLog) -> No
     assert target.sent == [without_consent(BUNDLE)]
     assert target.asked == []  # no consent search for the own EPD
     (event,) = log.query()
-    assert (event["outcome"], event["outcomeDesc"]) == ("0", "Verzonden naar 'eigen-epd': 8 resource(s).")
+    assert (event["outcome"], event["outcomeDesc"]) == (
+        "0",
+        "Verzonden naar 'eigen-epd': 8 resource(s) (8 nieuw).",
+    )
     assert [e["what"] for e in event["entity"][:2]] == [
         {"reference": "Patient/fw-push-1"},
         {"reference": "QuestionnaireResponse/1"},
@@ -142,7 +145,10 @@ def test_permitted_third_party_gets_only_the_permitted_types(log: AuditLog) -> N
         ("Provenance", "refused"),
     ]
     (event,) = log.query(recipient="werkgever")
-    assert (event["outcome"], event["outcomeDesc"]) == ("0", "Verzonden naar 'werkgever': 4 resource(s).")
+    assert (event["outcome"], event["outcomeDesc"]) == (
+        "0",
+        "Verzonden naar 'werkgever': 4 resource(s) (4 nieuw).",
+    )
     assert [e["what"]["reference"] for e in event["entity"]] == [
         "Patient/fw-push-1",
         "Goal/1",

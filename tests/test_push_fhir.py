@@ -98,7 +98,7 @@ class FakeFhirServer:
                         {"response": {"status": "200 OK", "location": original["_ref"] + "/_history/1"}}
                     )
                     continue
-                self.store[original["_ref"]] = entry["resource"]
+                self.store[original["_ref"]] = {**entry["resource"], "id": original["_ref"].split("/")[1]}
                 self.matches[condition] = original["_ref"]
                 replies.append(
                     {"response": {"status": "201 Created", "location": original["_ref"] + "/_history/1"}}
@@ -121,8 +121,29 @@ class FakeFhirServer:
             200, json={"resourceType": "Bundle", "type": "batch-response", "entry": replies}
         )
 
+    def search(self, request: httpx.Request) -> httpx.Response:
+        """``Type?identifier=a,b``: the stored resources of that type carrying one of the identifiers."""
+        resource_type = request.url.path.rsplit("/", 1)[-1]
+        wanted = set(str(request.url.params.get("identifier", "")).split(","))
+        tags = set(str(request.url.params.get("_tag", "")).split(","))
+        found = [
+            {"resource": {**resource, "meta": {**resource.get("meta", {}), "versionId": "1"}}}
+            for ref, resource in self.store.items()
+            if ref.startswith(f"{resource_type}/")
+            and (
+                any(f"{i.get('system', '')}|{i.get('value')}" in wanted for i in _identifiers(resource))
+                or any(f"{t['system']}|{t['code']}" in tags for t in resource.get("meta", {}).get("tag", []))
+            )
+        ]
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": found})
+
     def count_of(self, resource_type: str) -> int:
         return sum(ref.startswith(f"{resource_type}/") for ref in self.store)
+
+
+def _identifiers(resource: Resource) -> list[Resource]:
+    found = resource.get("identifier", [])
+    return found if isinstance(found, list) else [found]
 
 
 @pytest.fixture
@@ -136,7 +157,10 @@ def serve(mock: respx.MockRouter, server: FakeFhirServer, consents: list[Resourc
     mock.post(BASE).mock(side_effect=server.bundle)
     mock.post(url__regex=rf"^{BASE}/[A-Za-z]+$").mock(side_effect=server.single)
     found = [{"resource": c} for c in consents or []]
-    mock.get("/Consent").respond(200, json={"resourceType": "Bundle", "type": "searchset", "entry": found})
+    mock.get("/Consent", params={"status": "active"}).respond(
+        200, json={"resourceType": "Bundle", "type": "searchset", "entry": found}
+    )
+    mock.get(url__regex=rf"^{BASE}/[A-Za-z]+\?").mock(side_effect=server.search)
 
 
 def adapter(tmp_path: Path, mode: str = "auto", **settings: Any) -> FhirAdapter:
@@ -299,6 +323,9 @@ def test_audit_event_is_posted_when_asked(tmp_path: Path, mock: respx.MockRouter
 
 def test_unauthorised_push_is_an_auth_error(tmp_path: Path, mock: respx.MockRouter) -> None:
     mock.post(BASE).respond(401, json={"resourceType": "OperationOutcome", "issue": []})
+    mock.get(url__regex=rf"^{BASE}/[A-Za-z]+\?").respond(
+        401, json={"resourceType": "OperationOutcome", "issue": []}
+    )
     with pytest.raises(RemoteAuthError):
         adapter(tmp_path, mode="transaction").push(BUNDLE, PushContext())
     (event,) = AuditLog(tmp_path / "audit.sqlite3").query()

@@ -149,7 +149,7 @@ def test_rejected_resource_through_the_cli(fhir_server_url: str, patient: str, t
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 3
     assert "misschien" in result.stdout  # HAPI's own OperationOutcome is printed
-    assert result.stderr.startswith("error: De server weigerde de aanvraag (HTTP 422 Unprocessable Entity).")
+    assert result.stderr.startswith("fout: De server weigerde de aanvraag (HTTP 422 Unprocessable Entity).")
 
 
 def test_third_party_receives_only_the_permitted_part(

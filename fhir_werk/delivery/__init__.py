@@ -16,26 +16,48 @@ from fhir_werk.delivery._adapter import (
 )
 from fhir_werk.delivery._audit import AuditLog, AuditSettings
 from fhir_werk.delivery._consent import check_consent, patient_key, permitted_bundle, withheld_entries
-from fhir_werk.delivery._context import EntryStatus, PushContext, PushEntry, PushProgress
-from fhir_werk.delivery._push import rewrite_references, run_push
+from fhir_werk.delivery._context import EntryStatus, PushContext, PushEntry, PushProgress, rewrite_references
+from fhir_werk.delivery._ledger import Ledger, LedgerSettings, Written
+from fhir_werk.delivery._lifecycle import (
+    Current,
+    Plan,
+    Planned,
+    contains,
+    digest,
+    entry_key,
+    plan_push,
+    retired,
+)
+from fhir_werk.delivery._push import run_push
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "AuditLog",
     "AuditSettings",
+    "Current",
     "EntryStatus",
     "EpdAdapter",
+    "Ledger",
+    "LedgerSettings",
+    "Plan",
+    "Planned",
     "PushContext",
     "PushEntry",
     "PushProgress",
     "PushResult",
     "PushTarget",
+    "Written",
     "adapter_names",
     "check_consent",
+    "contains",
+    "digest",
+    "entry_key",
     "get_adapter",
     "load_adapter",
     "patient_key",
     "permitted_bundle",
+    "plan_push",
+    "retired",
     "rewrite_references",
     "run_push",
     "withheld_entries",

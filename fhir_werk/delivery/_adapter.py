@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings
 from fhir_werk.delivery._audit import AuditLog, AuditSettings
 from fhir_werk.delivery._consent import ConsentDecision
 from fhir_werk.delivery._context import PushContext, PushEntry, PushProgress
+from fhir_werk.delivery._ledger import Ledger, LedgerSettings
 from fhir_werk.shared import InvalidInputError, NotFoundError, Resource, issue, not_found, outcome
 
 ENTRY_POINT_GROUP: Final = "fhir_werk.adapters"
@@ -37,7 +38,13 @@ class PushResult:
 
 
 class PushTarget(Protocol):
-    """The target-specific half of a push; :func:`run_push` does consent and audit around it."""
+    """The target-specific half of a push; :func:`run_push` does consent and audit around it.
+
+    A target that can report what it holds also has ``current(wanted: Sequence[tuple[str, str]])
+    -> dict[str, Current]``: the resources it holds now for each ``(type, key)``, with id and
+    version. With it, updates are ``PUT Type/id`` guarded by ``If-Match`` and a change made on the
+    target is seen; without it (a folder), the ledger alone decides and updates are conditional.
+    """
 
     @property
     def address(self) -> str:
@@ -117,10 +124,12 @@ def get_adapter(
     settings: BaseSettings | Mapping[str, Any] | None = None,
     *,
     audit: AuditLog | None = None,
+    ledger: Ledger | None = None,
     **dependencies: Any,
 ) -> EpdAdapter:
     """Build the adapter ``name`` with ``settings`` (a settings object, a mapping, or None to read
-    the environment) and ``audit`` (default: the log :class:`AuditSettings` describes).
+    the environment), ``audit`` (default: the log :class:`AuditSettings` describes) and
+    ``ledger`` (default: the one :class:`LedgerSettings` describes).
 
     ``dependencies`` go to the adapter as keywords, e.g. ``http=`` an injected ``httpx.Client``.
     """
@@ -132,5 +141,6 @@ def get_adapter(
         except ValidationError as exc:
             raise _settings_error(settings_type, exc) from exc
     log = audit or AuditLog.from_settings(AuditSettings())
-    adapter: EpdAdapter = adapter_type(settings, audit=log, **dependencies)  # type: ignore[call-arg]
+    book = ledger or Ledger.from_settings(LedgerSettings())
+    adapter: EpdAdapter = adapter_type(settings, audit=log, ledger=book, **dependencies)  # type: ignore[call-arg]
     return adapter

@@ -8,9 +8,10 @@ so those three import this module and never each other in a circle.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from fhir_werk.shared import InvalidInputError, bad_request, code_system
 
@@ -31,7 +32,7 @@ RECIPIENTS: Final = (
     "anders",
 )
 PURPOSES: Final = ("re-integratie", "behandeling")
-EntryStatus = Literal["created", "updated", "unchanged", "refused"]
+EntryStatus = Literal["created", "updated", "unchanged", "retired", "conflict", "refused"]
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,14 @@ class PushEntry:
 
     resource_type: str
     status: EntryStatus
-    """created, updated, unchanged (an existing one matched ``ifNoneExist``) or refused (withheld
-    for want of consent)."""
+    """created, updated (in place), unchanged (the target already held this content), retired
+    (an earlier version of the response yielded it, this one does not: its status was ended),
+    conflict (changed on the target since fhir-werk wrote it) or refused (withheld for want of
+    consent)."""
     id: str | None = None
     """The resource id on the target."""
+    version: str | None = None
+    """The target's versionId after the push, where it has versions."""
     location: str | None = None
     full_url: str | None = None
     """The entry's fullUrl in the pushed bundle (``urn:uuid:...``)."""
@@ -94,3 +99,16 @@ class PushProgress:
 
     interaction: str = "transaction"
     entries: list[PushEntry] = field(default_factory=list)
+
+
+def rewrite_references(value: Any, mapping: Mapping[str, str]) -> Any:
+    """A copy of ``value`` with every ``reference`` found in ``mapping`` replaced by its target."""
+    if isinstance(value, dict):
+        reference = value.get("reference")
+        rewritten = {k: rewrite_references(v, mapping) for k, v in value.items()}
+        if isinstance(reference, str) and reference in mapping:
+            rewritten["reference"] = mapping[reference]
+        return rewritten
+    if isinstance(value, list):
+        return [rewrite_references(v, mapping) for v in value]
+    return value

@@ -9,9 +9,9 @@ already on the target, how to send a bundle and how to send an AuditEvent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Final
 
 from fhir_werk.delivery._adapter import PushResult, PushTarget
 from fhir_werk.delivery._audit import AuditLog, AuditOutcome, audit_event
@@ -22,22 +22,18 @@ from fhir_werk.delivery._consent import (
     withheld_entries,
 )
 from fhir_werk.delivery._context import OWN_EPD, PushContext, PushEntry, PushProgress
+from fhir_werk.delivery._ledger import Ledger, Written
+from fhir_werk.delivery._lifecycle import Current, Plan, digest, entry_key, plan_push, response_entry_of
 from fhir_werk.shared import FhirWerkError, InvalidInputError, Resource, bad_request
 
 logger = logging.getLogger("fhir_werk.push")
-
-
-def rewrite_references(value: Any, mapping: Mapping[str, str]) -> Any:
-    """A copy of ``value`` with every ``reference`` found in ``mapping`` replaced by its target."""
-    if isinstance(value, dict):
-        reference = value.get("reference")
-        rewritten = {k: rewrite_references(v, mapping) for k, v in value.items()}
-        if isinstance(reference, str) and reference in mapping:
-            rewritten["reference"] = mapping[reference]
-        return rewritten
-    if isinstance(value, list):
-        return [rewrite_references(v, mapping) for v in value]
-    return value
+_DUTCH: Final = {
+    "created": "nieuw",
+    "updated": "bijgewerkt",
+    "unchanged": "ongewijzigd",
+    "retired": "beëindigd",
+    "conflict": "conflict",
+}
 
 
 def _refused(entry: Resource) -> PushEntry:
@@ -72,12 +68,15 @@ def run_push(
     *,
     target: PushTarget,
     audit: AuditLog,
+    ledger: Ledger | None = None,
     send_audit: bool = False,
 ) -> PushResult:
-    """Check consent, send the permitted part of ``bundle`` to ``target`` and audit the result.
+    """Check consent, plan the life cycle, send what changed of the permitted part of ``bundle``
+    to ``target``, remember it in ``ledger`` and audit the result.
 
-    Raises ConsentRefusedError (nothing sent) or the target's FhirWerkError; either way an
-    AuditEvent is written first.
+    Raises ConsentRefusedError or ConflictError (nothing sent) or the target's FhirWerkError;
+    either way an AuditEvent is written first. Without a ``ledger`` an in-memory one is used:
+    updates then stay safe within this call only.
     """
     _check_bundle(bundle)
     patient = bundle_patient(bundle)
@@ -123,11 +122,15 @@ def run_push(
         raise decision.error()
     refused = [_refused(entry) for entry in withheld_entries(bundle, decision)]
     with failures_audited():
-        target.send(permitted_bundle(bundle, decision), progress)
-    sent = len(progress.entries)
+        plan, written = _write_planned(
+            permitted_bundle(bundle, decision), response_entry_of(bundle), context, target, ledger, progress
+        )
+    progress.entries[:] = written
+    summary = ", ".join(f"{n} {_DUTCH.get(status, status)}" for status, n in plan.counts().items())
+    forced = f" Overschreven met --force: {len(plan.forced)}." if plan.forced else ""
     event = record(
         "0",
-        f"Verzonden naar '{context.recipient}': {sent} resource(s).",
+        f"Verzonden naar '{context.recipient}': {len(plan.planned)} resource(s) ({summary}).{forced}",
         progress.entries,
         progress.interaction,
     )
@@ -143,3 +146,85 @@ def run_push(
         [*progress.entries, *refused], key=lambda e: position.get(e.full_url, len(position))
     )
     return PushResult(tuple(in_bundle_order), event, decision, audit_sent)
+
+
+def _write_planned(
+    permitted: Resource,
+    response_entry: Resource,
+    context: PushContext,
+    target: PushTarget,
+    ledger: Ledger | None,
+    progress: PushProgress,
+) -> tuple[Plan, list[PushEntry]]:
+    """Plan against the ledger and the target's state, send what changed, record what was written."""
+    ledger = ledger or Ledger(":memory:")
+    address = target.address
+    earlier = ledger.for_response(address, entry_key(response_entry)) if response_entry else []
+    entries = permitted.get("entry", [])
+    keys = [entry_key(e) for e in entries]
+    known = ledger.lookup(address, keys)
+    wanted = [(str(e["resource"]["resourceType"]), entry_key(e)) for e in entries]
+    wanted += [(w.resource_type, w.key) for w in earlier if w.key not in set(keys)]
+    # A target that cannot report what it holds (a folder) has no ``current``: the ledger decides.
+    report = getattr(target, "current", None)
+    current: dict[str, Current] | None = report(wanted) if report is not None else None
+    plan = plan_push(
+        permitted,
+        earlier=earlier,
+        known=known,
+        current=current,
+        force=context.force,
+        response_entry=response_entry or None,
+    )
+    outgoing = plan.bundle()
+    if outgoing["entry"]:
+        target.send(outgoing, progress)
+    results = {e.full_url: e for e in progress.entries if e.full_url}
+    written: list[PushEntry] = []
+    for p in plan.planned:
+        result = results.get(p.full_url) if p.entry is not None and p.full_url else None
+        # A server's own word on created/updated wins (a race may have made it 'unchanged').
+        trust_target = result is not None and current is not None and p.status in ("created", "updated")
+        status = result.status if result is not None and trust_target else p.status
+        resource_id = (result.id if result else None) or (p.current.resource_id if p.current else None)
+        version = result.version if result else (p.current.version if p.current else None)
+        location = result.location if result else None
+        written.append(PushEntry(p.resource_type, status, resource_id, version, location, p.full_url, p.key))
+    if report is not None and any(e.version is None and e.status != "conflict" for e in written):
+        # The target did not say which version it made: ask, so the next push can tell its own
+        # write from someone else's.
+        again = report([(e.resource_type, str(e.identifier)) for e in written if e.version is None])
+        written = [
+            _with_current(e, again[str(e.identifier)])
+            if e.version is None and str(e.identifier) in again
+            else e
+            for e in written
+        ]
+    rows = [
+        Written(
+            p.key,
+            plan.response,
+            plan.patient,
+            p.resource_type,
+            e.id,
+            e.version,
+            digest(p.resource),
+            p.resource,
+        )
+        for p, e in zip(plan.planned, written, strict=True)
+        if p.resource is not None and e.status != "conflict"
+    ]
+    ledger.record(address, rows)
+    return plan, written
+
+
+def _with_current(entry: PushEntry, now: Current) -> PushEntry:
+    return PushEntry(
+        entry.resource_type,
+        entry.status,
+        now.resource_id,
+        now.version,
+        entry.location,
+        entry.full_url,
+        entry.identifier,
+    )
