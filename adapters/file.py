@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -75,6 +77,32 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+STALE_AFTER_S = 3600.0
+"""A temporary file older than this was left by a writer that died (a crash, a kill -9)."""
+
+
+def remove_stale_temporaries(directory: Path, *, now: float | None = None) -> list[str]:
+    """Remove ``.tmp-*`` files and folders of dead writers; returns their names.
+
+    A live writer's temporary is at most seconds old, so only those older than
+    :data:`STALE_AFTER_S` go: a concurrent push is never disturbed.
+    """
+    moment = time.time() if now is None else now
+    removed: list[str] = []
+    for path in directory.glob(".tmp-*"):
+        try:
+            if moment - path.lstat().st_mtime < STALE_AFTER_S:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            continue  # another writer cleaned it up first
+        removed.append(path.name)
+    return sorted(removed)
 
 
 def _write_temporary(directory: Path, data: bytes) -> Path:
@@ -235,6 +263,7 @@ class FileAdapter:
         progress.interaction = "create"
         directory = self.settings.directory
         directory.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(directory)
         name = bundle_name(bundle)
         entries = bundle.get("entry", [])
         if self.settings.format == "bundle":

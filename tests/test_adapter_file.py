@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from fhir_werk.adapters.file import FileAdapter, FileAdapterSettings, bundle_name, write_once  # type: ignore[import-not-found]
+from fhir_werk.adapters.file import (  # type: ignore[import-not-found]
+    STALE_AFTER_S,
+    FileAdapter,
+    FileAdapterSettings,
+    bundle_name,
+    remove_stale_temporaries,
+    write_once,
+)
 from fhir_werk.delivery import PushContext, get_adapter
 from fhir_werk.delivery._audit import AuditLog
 from fhir_werk.shared._outcomes import ConsentRefusedError, RemoteConflictError
@@ -174,3 +183,19 @@ def test_registry_builds_it_from_the_environment(monkeypatch: pytest.MonkeyPatch
     adapter = get_adapter("file", audit=AuditLog(tmp_path / "a.sqlite3"))
     assert isinstance(adapter, FileAdapter)
     assert adapter.settings.format == "ndjson"
+
+
+def test_stale_temporaries_of_dead_writers_are_removed_fresh_ones_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "uit"
+    folder.mkdir()
+    stale_file, stale_dir, fresh = folder / ".tmp-dood", folder / ".tmp-doodmap", folder / ".tmp-bezig"
+    stale_file.write_bytes(b"half")
+    stale_dir.mkdir()
+    (stale_dir / "Goal.ndjson").write_bytes(b"{}")
+    fresh.write_bytes(b"wordt geschreven")
+    old = time.time() - 2 * STALE_AFTER_S
+    for path in (stale_file, stale_dir):
+        os.utime(path, (old, old))
+    make(tmp_path).push(BUNDLE, PushContext())
+    assert sorted(p.name for p in folder.iterdir()) == [".tmp-bezig", "push-careplan-1.json"]
+    assert remove_stale_temporaries(folder, now=time.time() + 2 * STALE_AFTER_S) == [".tmp-bezig"]
