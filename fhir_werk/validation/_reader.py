@@ -77,8 +77,8 @@ def _refuse(code: IssueCode, nl: str, en: str, expression: str | None = None) ->
 
 def _shown(name: str) -> str:
     """A JSON key or resourceType as it may appear in a message: short, printable."""
-    cleaned = "".join(c if c.isprintable() else "?" for c in name)
-    return cleaned if len(cleaned) <= _SHOWN_NAME_CHARS else cleaned[: _SHOWN_NAME_CHARS - 1] + "…"
+    cleaned = "".join(c if c.isprintable() else "?" for c in name[:_SHOWN_NAME_CHARS])
+    return cleaned if len(name) <= _SHOWN_NAME_CHARS else cleaned[:-1] + "…"
 
 
 def _depth(text: str) -> int:
