@@ -216,3 +216,36 @@ def test_a_response_entered_in_error_retires_everything_extracted_from_it(
     provenances = client.search("Provenance", {"target": f"CarePlan/{plan['id']}"}).get("entry", [])
     assert "NULLIFY" in {p["resource"]["activity"]["coding"][0]["code"] for p in provenances}
     assert AuditLog(tmp_path / "audit.sqlite3").query()[-1]["outcome"] == "0"
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "smartforms-1.4.0-mohamed-ziek-met-contract-clicked.json",
+        "smartforms-1.4.0-sanne-werkt-met-klachten.json",
+    ],
+)
+def test_what_smart_forms_hands_back_is_accepted_by_hapi(
+    client: FhirClient, tmp_path: Path, fixture: str
+) -> None:
+    """A response exactly as Smart Forms 1.4.0 returns it (``_display`` translations kept) extracts to
+    a bundle the server accepts, with the translation still on the coding."""
+    path = Path(__file__).parent / "fixtures" / "renderers" / fixture
+    rendered: Resource = json.loads(path.read_text(encoding="utf-8"))
+    # A patient and response identity of this run's own: the example's may be on the server already.
+    patient = f"fw-{uuid.uuid4().hex[:12]}"
+    rendered["subject"] = {"reference": f"Patient/{patient}"}
+    rendered["identifier"] = {"system": "https://fhir-werk.nl/fhir/NamingSystem/test", "value": patient}
+    rendered.pop("id", None)
+    client.update({"resourceType": "Patient", "id": patient, "name": [{"family": "Voorbeeld"}]})
+    client.update({"resourceType": "Practitioner", "id": "voorbeeld-behandelaar", "name": [{"family": "V"}]})
+    bundle = extract(rendered)
+    settings = FhirAdapterSettings(base_url=client.base_url, timeout=60)
+    with FhirAdapter(settings, audit=AuditLog(tmp_path / "a.sqlite3")) as adapter:
+        result = adapter.push(bundle, PushContext())
+    assert set(statuses(result)) == {"created"}
+    if "clicked" in fixture:
+        referral = next(e for e in result.entries if e.resource_type == "ServiceRequest")
+        stored = client.read("ServiceRequest", str(referral.id)).resource
+        assert stored is not None
+        assert "_display" in json.dumps(stored)  # the translation travelled with the coding
