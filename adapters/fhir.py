@@ -33,12 +33,10 @@ from fhir_werk.delivery import (
     Current,
     EntryStatus,
     Ledger,
-    PushContext,
     PushEntry,
+    PushesThroughRunPush,
     PushProgress,
-    PushResult,
     rewrite_references,
-    run_push,
 )
 from fhir_werk.shared import InvalidInputError, RemoteRejectedError, Resource, bad_request
 
@@ -163,11 +161,12 @@ def dependency_layers(entries: Sequence[Resource]) -> list[list[Resource]]:
     return layers
 
 
-class FhirAdapter:
+class FhirAdapter(PushesThroughRunPush):
     """Pushes to a FHIR R4 server; also the :class:`~fhir_werk.delivery._push.PushTarget` for it."""
 
     name: ClassVar[str] = "fhir"
     settings_type: ClassVar[type[BaseSettings]] = FhirAdapterSettings
+    settings: FhirAdapterSettings
 
     def __init__(
         self,
@@ -197,17 +196,6 @@ class FhirAdapter:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def push(self, bundle: Resource, context: PushContext) -> PushResult:
-        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk.delivery._push.run_push`)."""
-        return run_push(
-            bundle,
-            context,
-            target=self,
-            audit=self._audit,
-            ledger=self._ledger,
-            send_audit=self.settings.send_audit,
-        )
 
     @property
     def address(self) -> str:

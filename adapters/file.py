@@ -26,13 +26,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from fhir_werk.delivery import (
     AuditLog,
     Ledger,
-    PushContext,
     PushEntry,
+    PushesThroughRunPush,
     PushProgress,
-    PushResult,
     patient_key,
     rewrite_references,
-    run_push,
 )
 from fhir_werk.shared import RemoteConflictError, Resource, conflict
 
@@ -206,11 +204,12 @@ def ndjson_files(bundle: Resource) -> dict[str, bytes]:
     return {name: ("\n".join(rows) + "\n").encode() for name, rows in sorted(lines.items())}
 
 
-class FileAdapter:
+class FileAdapter(PushesThroughRunPush):
     """Writes bundles into a folder; also the :class:`~fhir_werk.delivery._push.PushTarget` for it."""
 
     name: ClassVar[str] = "file"
     settings_type: ClassVar[type[BaseSettings]] = FileAdapterSettings
+    settings: FileAdapterSettings
 
     def __init__(
         self, settings: FileAdapterSettings, *, audit: AuditLog, ledger: Ledger | None = None
@@ -221,17 +220,6 @@ class FileAdapter:
 
     def close(self) -> None:
         """Nothing to release: every write opens and closes its own files."""
-
-    def push(self, bundle: Resource, context: PushContext) -> PushResult:
-        """Push ``bundle`` with consent check and audit (see :func:`fhir_werk.delivery._push.run_push`)."""
-        return run_push(
-            bundle,
-            context,
-            target=self,
-            audit=self._audit,
-            ledger=self._ledger,
-            send_audit=self.settings.send_audit,
-        )
 
     @property
     def address(self) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from fhir_werk.client import FhirClient, make_http_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,3 +56,18 @@ def _ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("FHIR_WERK_LEDGER_PATH", None)
     else:
         os.environ["FHIR_WERK_LEDGER_PATH"] = previous
+
+
+@pytest.fixture
+def client(fhir_server_url: str) -> Iterator[FhirClient]:
+    """A FHIR client on the local HAPI test server."""
+    with make_http_client(fhir_server_url, timeout=60) as http:
+        yield FhirClient(http)
+
+
+@pytest.fixture
+def patient(client: FhirClient) -> str:
+    """A fresh Patient on the server (referential integrity: it must exist before anything refers to it)."""
+    patient_id = f"fw-{uuid.uuid4().hex[:12]}"
+    client.update({"resourceType": "Patient", "id": patient_id, "name": [{"family": "Testpersoon"}]})
+    return patient_id

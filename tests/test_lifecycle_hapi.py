@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from fhir_werk.adapters.fhir import FhirAdapter, FhirAdapterSettings  # type: ignore[import-not-found]
-from fhir_werk.client import FhirClient, make_http_client
+from fhir_werk.client import FhirClient
 from fhir_werk.delivery import AuditLog, Ledger, PushContext, PushResult
 from fhir_werk.extraction import extract
 from fhir_werk.shared import ConflictError, Resource
@@ -30,16 +30,8 @@ MOHAMED = EXAMPLE / "QuestionnaireResponse-mohamed-ziek-met-contract.json"
 
 
 @pytest.fixture
-def client(fhir_server_url: str) -> Iterator[FhirClient]:
-    with make_http_client(fhir_server_url, timeout=60) as http:
-        yield FhirClient(http)
-
-
-@pytest.fixture
-def response(client: FhirClient) -> Resource:
+def response(client: FhirClient, patient: str) -> Resource:
     """Mohamed's response for a fresh patient, with an identifier of its own."""
-    patient = f"fw-{uuid.uuid4().hex[:12]}"
-    client.update({"resourceType": "Patient", "id": patient, "name": [{"family": "Testpersoon"}]})
     client.update({"resourceType": "Practitioner", "id": "voorbeeld-behandelaar", "name": [{"family": "V"}]})
     found: Resource = json.loads(MOHAMED.read_text(encoding="utf-8"))
     found.pop("id")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from typer.testing import CliRunner
 import fhir_werk.cli._push  # noqa: F401  (registers the command on the app)
 from fhir_werk.adapters.fhir import FhirAdapter, FhirAdapterSettings  # type: ignore[import-not-found]
 from fhir_werk.cli._app import app
-from fhir_werk.client._client import FhirClient, make_http_client
+from fhir_werk.client._client import FhirClient
 from fhir_werk.delivery import PushContext, PushResult
 from fhir_werk.delivery._audit import AuditLog
 from fhir_werk.shared._outcomes import RemoteRejectedError, Resource
@@ -24,20 +23,6 @@ pytestmark = pytest.mark.hapi
 BUNDLE_FILE = Path(__file__).parent / "fixtures" / "push" / "bundle.json"
 EXTRACTION = "https://fhir-werk.nl/fhir/NamingSystem/extractie"
 MakeAdapter = Callable[..., FhirAdapter]
-
-
-@pytest.fixture
-def client(fhir_server_url: str) -> Iterator[FhirClient]:
-    with make_http_client(fhir_server_url, timeout=60) as http:
-        yield FhirClient(http)
-
-
-@pytest.fixture
-def patient(client: FhirClient) -> str:
-    """A fresh Patient on the server (referential integrity: it must exist before anything refers to it)."""
-    patient_id = f"fw-{uuid.uuid4().hex[:12]}"
-    client.update({"resourceType": "Patient", "id": patient_id, "name": [{"family": "Testpersoon"}]})
-    return patient_id
 
 
 def bundle_for(patient_id: str) -> Resource:

@@ -28,7 +28,7 @@ from fhir_werk.delivery._lifecycle import (
     plan_push,
     retired,
 )
-from fhir_werk.delivery._push import run_push
+from fhir_werk.delivery._push import PushesThroughRunPush, run_push
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -46,6 +46,7 @@ __all__ = [
     "PushProgress",
     "PushResult",
     "PushTarget",
+    "PushesThroughRunPush",
     "Written",
     "adapter_names",
     "check_consent",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 
 from fhir_werk.delivery._adapter import PushResult, PushTarget
 from fhir_werk.delivery._audit import AuditLog, AuditOutcome, audit_event
@@ -146,6 +146,30 @@ def run_push(
         [*progress.entries, *refused], key=lambda e: position.get(e.full_url, len(position))
     )
     return PushResult(tuple(in_bundle_order), event, decision, audit_sent)
+
+
+class PushesThroughRunPush:
+    """The ``push`` every adapter has: :func:`run_push` around the adapter as its target.
+
+    An adapter class that inherits this sets ``settings`` (with ``send_audit``), ``_audit`` and
+    ``_ledger``, and implements the :class:`PushTarget` methods.
+    """
+
+    settings: Any
+    _audit: AuditLog
+    _ledger: Ledger
+
+    def push(self, bundle: Resource, context: PushContext) -> PushResult:
+        """Push ``bundle`` with consent check, life cycle and audit (see :func:`run_push`)."""
+        target: PushTarget = self  # type: ignore[assignment]
+        return run_push(
+            bundle,
+            context,
+            target=target,
+            audit=self._audit,
+            ledger=self._ledger,
+            send_audit=bool(self.settings.send_audit),
+        )
 
 
 def _write_planned(
