@@ -8,7 +8,7 @@ import pytest
 
 import fhir_werk
 
-STAGES = ("shared", "publishing", "authoring", "validation", "extraction", "client", "delivery", "interop")
+STAGES = ("shared", "publishing", "authoring", "validation", "extraction", "client", "delivery", "interop", "followup")
 
 
 def _public(module: types.ModuleType) -> set[str]:
