@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from fhir_werk.extraction._form import Form, compiled_form
 from fhir_werk.extraction._identity import Extracted, build_bundle
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
 from fhir_werk.shared import (
-    OBSERVATION_CATEGORY,
-    OBSERVATION_EXTRACT,
-    TEMPLATE_EXTRACT,
     InvalidInputError,
     Resource,
     has_errors,
@@ -39,10 +37,6 @@ def usable_questionnaire(questionnaire: Resource, artifacts: Artifacts | None = 
     if not needs_assembly(questionnaire):
         return questionnaire
     return assemble(questionnaire, (artifacts or published()).get)
-
-
-def _ext(element: Resource, url: str) -> list[Resource]:
-    return [e for e in element.get("extension", []) if e.get("url") == url]
 
 
 Rank = tuple[tuple[int, int], ...]
@@ -72,10 +66,6 @@ def _step(path: str, name: str, number: int) -> str:
     return f"{path}/{step}" if path else step
 
 
-def _positions(questionnaire: Resource) -> dict[str, int]:
-    return {item["linkId"]: n for n, item in enumerate(_q_items(questionnaire.get("item", [])))}
-
-
 def _answered(item: Resource) -> bool:
     # An answer given only as a primitive extension (``_valueString`` with a data-absent-reason)
     # has no value: nothing to extract from.
@@ -84,54 +74,31 @@ def _answered(item: Resource) -> bool:
     return any(_answered(child) for child in item.get("item", []))
 
 
-def _templates(questionnaire: Resource) -> dict[str, Resource]:
-    return {r["id"]: r for r in questionnaire.get("contained", [])}
+def _as_form(questionnaire: Form | Resource) -> Form:
+    return questionnaire if isinstance(questionnaire, Form) else compiled_form(questionnaire)
 
 
-def _template_ref(extension: Resource) -> str:
-    for sub in extension.get("extension", []):
-        if sub.get("url") == "template":
-            return str(sub["valueReference"]["reference"]).removeprefix("#")
-    raise ValueError("templateExtract without template")
-
-
-def _q_items(items: list[Resource]) -> Iterator[Resource]:
-    for item in items:
-        yield item
-        yield from _q_items(item.get("item", []))
-
-
-def _template_resources(response: Resource, questionnaire: Resource) -> list[Extracted]:
-    run = TemplateRun({"resource": response, "questionnaire": questionnaire})
-    templates = _templates(questionnaire)
-    found: list[Extracted] = []
-    for extension in _ext(questionnaire, TEMPLATE_EXTRACT):
-        name = _template_ref(extension)
-        found.append(Extracted(run.resource(templates[name], response), f"{name}@root"))
-    with_templates = {
-        i["linkId"]: i for i in _q_items(questionnaire.get("item", [])) if _ext(i, TEMPLATE_EXTRACT)
-    }
-    for item, path, rank in _walk(response.get("item", []), "", (), _positions(questionnaire)):
-        definition = with_templates.get(item.get("linkId", ""))
-        if definition is None or not _answered(item):
+def _template_resources(
+    response: Resource, questionnaire: Form | Resource, *, fast: bool = True
+) -> list[Extracted]:
+    form = _as_form(questionnaire)
+    run = TemplateRun({"resource": response, "questionnaire": form.questionnaire}, fast=fast)
+    found = [Extracted(run.resource(t, response), f"{name}@root") for name, t in form.root_templates]
+    for item, path, rank in _walk(response.get("item", []), "", (), form.positions):
+        templates = form.item_templates.get(item.get("linkId", ""))
+        if templates is None or not _answered(item):
             continue
-        for extension in _ext(definition, TEMPLATE_EXTRACT):
-            name = _template_ref(extension)
-            found.append(Extracted(run.resource(templates[name], item), f"{name}@{path}", rank))
+        for name, template in templates:
+            found.append(Extracted(run.resource(template, item), f"{name}@{path}", rank))
     return found
 
 
-def _observation_resources(response: Resource, questionnaire: Resource) -> list[Extracted]:
+def _observation_resources(response: Resource, questionnaire: Form | Resource) -> list[Extracted]:
     """SDC observation-based extraction: one Observation per answer of a flagged item."""
-    flagged = {
-        i["linkId"]: i
-        for i in _q_items(questionnaire.get("item", []))
-        if any(e.get("valueBoolean") for e in _ext(i, OBSERVATION_EXTRACT))
-    }
-    category = [e["valueCodeableConcept"] for e in _ext(questionnaire, OBSERVATION_CATEGORY)]
+    form = _as_form(questionnaire)
     found: list[Extracted] = []
-    for item, path, rank in _walk(response.get("item", []), "", (), _positions(questionnaire)):
-        definition = flagged.get(item.get("linkId", ""))
+    for item, path, rank in _walk(response.get("item", []), "", (), form.positions):
+        definition = form.flagged.get(item.get("linkId", ""))
         if definition is None:
             continue
         for number, answer in enumerate(item.get("answer", []), 1):
@@ -139,8 +106,8 @@ def _observation_resources(response: Resource, questionnaire: Resource) -> list[
             if value_key is None:
                 continue
             observation: Resource = {"resourceType": "Observation", "status": "final"}
-            if category:
-                observation["category"] = category
+            if form.category:
+                observation["category"] = form.category
             observation["code"] = {"coding": definition.get("code", []), "text": definition.get("text", "")}
             observation["subject"] = response["subject"]
             _copy(response, "authored", observation, "effectiveDateTime")
@@ -169,6 +136,18 @@ def extract(
     So does a draft (``in-progress``) or ``stopped`` response. An ``entered-in-error`` response
     gives the retraction: the same entries, marked entered-in-error (see ``_status``).
     """
+    return extract_with(response, questionnaire, artifacts=artifacts)
+
+
+def extract_with(
+    response: Resource,
+    questionnaire: Resource | None = None,
+    *,
+    artifacts: Artifacts | None = None,
+    fast: bool = True,
+) -> Resource:
+    """:func:`extract`; ``fast=False`` evaluates every template expression with fhirpathpy (the
+    reference the differential test compares the compiled subset with)."""
     check_extractable(response)
     artifacts = artifacts or published()
     chosen = questionnaire if questionnaire is not None else resolve_questionnaire(response, artifacts)
@@ -176,7 +155,10 @@ def extract(
     result = validate_response(response, form, artifacts=artifacts)
     if has_errors(result):
         raise InvalidInputError(result, status=422)
-    extracted = _observation_resources(response, form) + _template_resources(response, form)
+    compiled = compiled_form(form)
+    extracted = _observation_resources(response, compiled) + _template_resources(
+        response, compiled, fast=fast
+    )
     if response.get("status") == ENTERED_IN_ERROR:
         extracted = [replace(e, resource=retracted(e.resource)) for e in extracted]
     return build_bundle(response, extracted)

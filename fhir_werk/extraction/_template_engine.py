@@ -5,13 +5,17 @@ A template is a contained resource whose elements carry ``templateExtractContext
 repeated once per result, removed when there is none) and ``templateExtractValue`` (the value comes
 from FHIRPath; on primitives it sits on the ``_field`` companion). Expressions run on the response
 item the template belongs to, with ``%resource`` the whole QuestionnaireResponse; each is compiled
-once with fhirpathpy and cached.
+once and cached: to plain Python when it is in the subset of :mod:`._fhirpath_subset`, else
+with fhirpathpy (``fast=False`` uses fhirpathpy for everything: the differential test compares
+both). A template is compiled once too (:func:`compile_template`): its expressions found and its
+static parts kept, so a run copies no template.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final
 
@@ -20,6 +24,7 @@ from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.engine.util import get_data
 from fhirpathpy.models import models
 
+from fhir_werk.extraction._fhirpath_subset import OutsideSubsetError, Scope, compile_subset
 from fhir_werk.extraction._primitives import PlainView, Tagged
 from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
 from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
@@ -84,73 +89,150 @@ def _merged(template: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-class TemplateRun:
-    """One evaluation of one template on one context."""
+@dataclass(frozen=True)
+class _Primitive:
+    """``_name`` with a dict: the companion without its value expression, and the expression."""
 
-    def __init__(self, env: dict[str, Any]) -> None:
+    name: str
+    companion: dict[str, Any]
+    expression: str | None
+
+
+@dataclass(frozen=True)
+class _Element:
+    """A template element: repeated per context, replaced by values, or built from its fields."""
+
+    context: str | None
+    value: str | None
+    fields: tuple[tuple[str, Any], ...]
+    """(key, compiled) in the template's order; compiled is a _Primitive, an _Element, a tuple
+    of entries (a list) or a plain value."""
+
+
+def _fields(element: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    # Keys keep the template's order; a primitive with a value expression (``_x``) wins over
+    # its static placeholder (``x``) wherever either stands.
+    computed = {key[1:] for key, value in element.items() if key.startswith("_") and isinstance(value, dict)}
+    fields: list[tuple[str, Any]] = []
+    for key, value in element.items():
+        if key.startswith("_"):
+            if key[1:] in computed:
+                companion = copy.deepcopy(value)
+                expression = _pop_expression(companion, VALUE)
+                fields.append((key, _Primitive(key[1:], companion, expression)))
+        elif key not in computed:
+            fields.append((key, _compiled_value(value)))
+    return tuple(fields)
+
+
+def _compiled_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_compiled_value(v) if isinstance(v, dict) else v for v in value)
+    if isinstance(value, dict):
+        return _element(value)
+    return value
+
+
+def _element(value: dict[str, Any]) -> _Element:
+    value = dict(value)
+    context = _pop_expression(value, CONTEXT)
+    value_expression = _pop_expression(dict(value), VALUE)
+    return _Element(context, value_expression, () if value_expression is not None else _fields(value))
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """A template as a run reads it; made once per Questionnaire version."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+
+def compile_template(template: dict[str, Any]) -> CompiledTemplate:
+    """The template's expressions found and its static parts kept (the template is not changed)."""
+    return CompiledTemplate(_fields(copy.deepcopy(template)))
+
+
+class TemplateRun:
+    """The evaluations of the templates on one response (and its items)."""
+
+    def __init__(self, env: dict[str, Any], *, fast: bool = True) -> None:
         self._view = PlainView()
-        self.env = {name: self._view.of(value) for name, value in env.items()}
+        self._env = env
+        self._env_views: dict[str, Any] | None = None
+        self._fast = fast
+        self._scope = Scope(self._view.of(env["resource"]))
         self._response_wide: dict[str, list[Any]] = {}
+
+    @property
+    def env(self) -> dict[str, Any]:
+        """The environment variables as fhirpathpy reads them (viewed on first use)."""
+        if self._env_views is None:
+            self._env_views = {name: self._view.of(value) for name, value in self._env.items()}
+        return self._env_views
 
     def evaluate(self, expression: str, context: Any) -> list[Any]:
         """Evaluate one expression; one that reads only ``%resource`` runs once per response.
 
-        Such an expression (e.g. ``%resource.repeat(item).where(linkId='x')``) walks the whole
-        response, milliseconds each in fhirpathpy, and its result cannot depend on the context.
+        Such an expression (e.g. ``%resource.repeat(item).where(linkId='x')``) cannot depend on
+        the context.
         """
         if expression.startswith("%resource") and "$this" not in expression:
             if expression not in self._response_wide:
-                self._response_wide[expression] = evaluate(expression, context, self.env)
+                self._response_wide[expression] = self._evaluate(expression, context)
             return self._response_wide[expression]
+        return self._evaluate(expression, context)
+
+    def _evaluate(self, expression: str, context: Any) -> list[Any]:
+        function = compile_subset(expression) if self._fast else None
+        if function is not None:
+            try:
+                return function(context, self._scope)
+            except OutsideSubsetError:
+                pass
         return evaluate(expression, context, self.env)
 
-    def resource(self, template: dict[str, Any], context: Any) -> dict[str, Any]:
+    def resource(self, template: CompiledTemplate | dict[str, Any], context: Any) -> dict[str, Any]:
         """The resource a template gives on a context (the template is not changed)."""
-        result = self._object(copy.deepcopy(template), self._view.of(context))
+        if not isinstance(template, CompiledTemplate):
+            template = compile_template(template)
+        result = self._object(template.fields, self._view.of(context))
         result.pop("id", None)
         return result
 
-    def _object(self, element: dict[str, Any], context: Any) -> dict[str, Any]:
-        # Keys keep the template's order; a primitive with a value expression (``_x``) wins over
-        # its static placeholder (``x``) wherever either stands.
+    def _object(self, fields: tuple[tuple[str, Any], ...], context: Any) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        computed = {
-            key[1:] for key, value in element.items() if key.startswith("_") and isinstance(value, dict)
-        }
-        for key, value in element.items():
-            if key.startswith("_"):
-                if key[1:] in computed:
-                    self._primitive(result, key[1:], value, context)
-            elif key not in computed:
+        for key, value in fields:
+            if isinstance(value, _Primitive):
+                self._primitive(result, value, context)
+            else:
                 self._set(result, key, value, context)
         return result
 
-    def _primitive(self, result: dict[str, Any], name: str, companion: dict[str, Any], context: Any) -> None:
-        companion = copy.deepcopy(companion)
-        expression = _pop_expression(companion, VALUE)
-        if expression is not None:
-            values = [v for v in self.evaluate(expression, context) if v is not None and v != ""]
+    def _primitive(self, result: dict[str, Any], primitive: _Primitive, context: Any) -> None:
+        companion = primitive.companion
+        if primitive.expression is not None:
+            values = [v for v in self.evaluate(primitive.expression, context) if v is not None and v != ""]
             if values:
-                result[name] = self._output(values[0])
+                result[primitive.name] = self._output(values[0])
                 if isinstance(values[0], Tagged):
                     companion = _merged(companion, values[0].companion)
             else:
-                result.pop(name, None)
+                result.pop(primitive.name, None)
         if companion:
-            result[f"_{name}"] = companion
+            result[f"_{primitive.name}"] = copy.deepcopy(companion)
 
     def _output(self, value: Any) -> Any:
         """A result as it goes into the resource: the original object, a plain string."""
         return str(value) if isinstance(value, Tagged) else self._view.original(value)
 
     def _set(self, result: dict[str, Any], key: str, value: Any, context: Any) -> None:
-        if isinstance(value, list):
+        if isinstance(value, tuple):
             items: list[Any] = []
             for entry in value:
                 items += self._expand(entry, context)
             if items:
                 result[key] = items
-        elif isinstance(value, dict):
+        elif isinstance(value, _Element):
             expanded = self._expand(value, context)
             if expanded:
                 result[key] = expanded[0]
@@ -159,18 +241,15 @@ class TemplateRun:
 
     def _expand(self, value: Any, context: Any) -> list[Any]:
         """An element as zero, one or more elements: context repeats it, value replaces it."""
-        if not isinstance(value, dict):
+        if not isinstance(value, _Element):
             return [value]
-        value = dict(value)
-        context_expression = _pop_expression(value, CONTEXT)
-        contexts = [context] if context_expression is None else self.evaluate(context_expression, context)
+        contexts = [context] if value.context is None else self.evaluate(value.context, context)
         expanded: list[Any] = []
         for each in contexts:
-            value_expression = _pop_expression(dict(value), VALUE)
-            if value_expression is not None:
-                expanded += [self._output(v) for v in self.evaluate(value_expression, each) if v is not None]
+            if value.value is not None:
+                expanded += [self._output(v) for v in self.evaluate(value.value, each) if v is not None]
                 continue
-            built = self._object(value, each)
+            built = self._object(value.fields, each)
             if built:
                 expanded.append(built)
         return expanded

@@ -1,0 +1,146 @@
+"""Differential test: the compiled FHIRPath subset gives byte-identical bundles to fhirpathpy.
+
+``extract_with(..., fast=False)`` evaluates every template expression with fhirpathpy (the
+reference); the default compiles the subset to Python (``_fhirpath_subset``). Both must give
+the same bytes, key order included, on every shipped example, every renderer fixture, the
+benchmark responses and generated responses (with and without primitive extensions).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fhirpathpy import evaluate
+from fhirpathpy.models import models
+from hypothesis import HealthCheck, given, settings
+from test_extract_primitives import extended_responses  # type: ignore[import-not-found]
+from test_extract_properties import responses  # type: ignore[import-not-found]
+
+from fhir_werk.extraction._extract import extract_with
+from fhir_werk.extraction._fhirpath_subset import OutsideSubsetError, ResponseIndex, Scope, compile_subset
+from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT, TEMPLATE_EXTRACT_VALUE, InvalidInputError
+
+from published import dicts, questionnaires
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = sorted(
+    [
+        *(ROOT / "questionnaires" / "voorbeelden").glob("QuestionnaireResponse-*.json"),
+        *(ROOT / "tests" / "fixtures" / "renderers").glob("*.json"),
+        *(ROOT / "bench" / "fixtures").glob("*.json"),
+    ]
+)
+OUTSIDE_THE_SUBSET = {
+    "%resource.authored.toString().substring(0, 10)",
+    "iif(answer.value + 1 > 10, 10, answer.value + 1)",
+}
+"""The template expressions fhirpathpy evaluates (a function the subset does not have)."""
+
+MODEL = models["r4"]
+Resource = dict[str, Any]
+
+
+def _bytes(response: Resource, *, fast: bool) -> str:
+    try:
+        bundle = extract_with(copy.deepcopy(response), fast=fast)
+    except InvalidInputError as exc:
+        return "invalid: " + json.dumps(exc.outcome, ensure_ascii=False)
+    return json.dumps(bundle, ensure_ascii=False)
+
+
+def _same(response: Resource) -> None:
+    assert _bytes(response, fast=True) == _bytes(response, fast=False)
+
+
+def test_the_fixtures_are_there() -> None:
+    names = {p.parent.name for p in FILES}
+    assert names == {"voorbeelden", "renderers", "fixtures"}
+    assert len(FILES) >= 5 + 5 + 7
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_fast_and_fhirpathpy_give_the_same_bytes(path: Path) -> None:
+    _same(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_identical_repetitions_count_once_as_in_fhirpathpy_repeat() -> None:
+    # repeat() drops an item equal in content to one it already reached; so does the index.
+    response = json.loads((ROOT / "bench" / "fixtures" / "full.json").read_text(encoding="utf-8"))
+    stap_4 = next(i for i in response["item"] if i["linkId"] == "stap-4")
+    first = next(i for i in stap_4["item"] if i["linkId"] == "afspraak")
+    stap_4["item"].insert(stap_4["item"].index(first) + 1, copy.deepcopy(first))
+    _same(response)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(responses())
+def test_generated_responses_give_the_same_bytes(response: Resource) -> None:
+    _same(response)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(extended_responses())
+def test_responses_with_primitive_extensions_give_the_same_bytes(pair: tuple[Resource, Resource]) -> None:
+    _same(pair[1])
+
+
+def _template_expressions() -> set[str]:
+    urls = {TEMPLATE_EXTRACT_CONTEXT, TEMPLATE_EXTRACT_VALUE}
+    return {str(d["valueString"]) for q in questionnaires() for d in dicts(q) if d.get("url") in urls}
+
+
+def test_every_published_template_expression_but_two_is_compiled() -> None:
+    expressions = _template_expressions()
+    assert expressions >= OUTSIDE_THE_SUBSET
+    assert {e for e in expressions if compile_subset(e) is None} == OUTSIDE_THE_SUBSET
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["item.value", "%resource.item.count()", "answer.value = 1", "'a\\'b'", "item.where(linkId != 'x')", ""],
+)
+def test_outside_the_subset_is_not_compiled(expression: str) -> None:
+    assert compile_subset(expression) is None
+
+
+def test_data_outside_the_subset_is_handed_back() -> None:
+    join = compile_subset("item.answer.value.join(', ')")
+    assert join is not None
+    item = {"linkId": "a", "item": [{"linkId": "b", "answer": [{"valueInteger": 1}]}]}
+    with pytest.raises(OutsideSubsetError):
+        join(item, Scope(item))
+
+
+def test_the_index_follows_item_not_answer_item_breadth_first() -> None:
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "item": [
+            {"linkId": "g", "item": [{"linkId": "x", "answer": [{"valueString": "deep"}]}]},
+            {"linkId": "x", "answer": [{"valueString": "top", "item": [{"linkId": "x"}]}]},
+        ],
+    }
+    assert [i["answer"][0]["valueString"] for i in ResponseIndex(response).items("x")] == ["top", "deep"]
+
+
+def test_the_index_drops_what_repeat_drops() -> None:
+    # Equal siblings both stay; an equal item under another parent is left out (fhirpathpy 2).
+    x: Resource = {"linkId": "x", "answer": [{"valueString": "v"}]}
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "item": [
+            {"linkId": "g", "item": [copy.deepcopy(x)]},
+            copy.deepcopy(x),
+            copy.deepcopy(x),
+            {"linkId": "g2", "item": [{"linkId": "h", "item": [copy.deepcopy(x), {"linkId": "x"}]}]},
+        ],
+    }
+    function = compile_subset("%resource.repeat(item).where(linkId='x')")
+    assert function is not None
+    fast = function(response, Scope(response))
+    reference = evaluate(response, "%resource.repeat(item).where(linkId='x')", {"resource": response}, MODEL)
+    assert fast == reference
+    assert len(fast) == 3
