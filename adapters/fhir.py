@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar, Literal, Self
+from urllib.parse import urlencode
 
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -109,6 +110,14 @@ def _result(
         full_url=entry.get("fullUrl"),
         identifier=request.get("ifNoneExist"),
     )
+
+
+_KEYS_PER_SEARCH = 40
+"""Stable identifiers per search (an OR list); keeps URLs short and the answer on one page."""
+
+
+def _values(keys: Sequence[str]) -> str:
+    return ",".join(k.partition("=")[2] for k in keys)
 
 
 def _has_key(resource: Resource, key: str) -> bool:
@@ -226,19 +235,55 @@ class FhirAdapter(PushesThroughRunPush):
                 held = self._read(key)
                 if held is not None:
                     found[key] = held
-        for (resource_type, name), keys in groups.items():
-            for start in range(0, len(keys), 40):
-                chunk = keys[start : start + 40]
-                values = ",".join(k.partition("=")[2] for k in chunk)
-                params = {name: values, "_count": "200"}
-                hits = self.client.search(resource_type, params, follow_next=True).get("entry", [])
-                resources = [h.get("resource", {}) for h in hits]
-                for key in chunk:
-                    match = next((r for r in resources if _has_key(r, key)), None)
-                    if match is not None and match.get("id"):
-                        version = match.get("meta", {}).get("versionId")
-                        found[key] = Current(str(match["id"]), version, match)
+        searches = [
+            (resource_type, name, keys[start : start + _KEYS_PER_SEARCH])
+            for (resource_type, name), keys in groups.items()
+            for start in range(0, len(keys), _KEYS_PER_SEARCH)
+        ]
+        for (_, _, chunk), hits in zip(searches, self._search_all(searches), strict=True):
+            for key in chunk:
+                match = next((r for r in hits if _has_key(r, key)), None)
+                if match is not None and match.get("id"):
+                    found[key] = Current(str(match["id"]), match.get("meta", {}).get("versionId"), match)
         return found
+
+    def _search_all(self, searches: Sequence[tuple[str, str, list[str]]]) -> list[list[Resource]]:
+        """The resources each search finds: one batch of GETs when the server takes batches (one
+        round trip for the whole push), else one search after another (also when the server
+        refuses searches inside a batch)."""
+        if not searches:
+            return []
+        if self.mode() != "single":
+            entries = [
+                {
+                    "request": {
+                        "method": "GET",
+                        "url": f"{kind}?{urlencode({name: _values(chunk), '_count': '200'})}",
+                    }
+                }
+                for kind, name, chunk in searches
+            ]
+            try:
+                answer = self.client.batch({"resourceType": "Bundle", "type": "batch", "entry": entries})
+            except RemoteRejectedError:
+                answer = {}
+            replies = answer.get("entry", [])
+            if len(replies) == len(searches) and all(
+                _status_code(r.get("response", {}).get("status", "")) == 200 for r in replies
+            ):
+                return [
+                    [h.get("resource", {}) for h in r.get("resource", {}).get("entry", [])] for r in replies
+                ]
+            # A server that takes batches but not searches inside them: ask one by one below.
+        return [
+            [
+                h.get("resource", {})
+                for h in self.client.search(
+                    kind, {name: _values(chunk), "_count": "200"}, follow_next=True
+                ).get("entry", [])
+            ]
+            for kind, name, chunk in searches
+        ]
 
     def _read(self, key: str) -> Current | None:
         resource_type, _, resource_id = key.partition("/")
