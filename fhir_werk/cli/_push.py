@@ -26,7 +26,7 @@ from fhir_werk.delivery import (
     get_adapter,
     withheld_entries,
 )
-from fhir_werk.shared import NotFoundError, Resource, issue, outcome
+from fhir_werk.shared import NotFoundError, Resource, UnreadableInputError, issue, outcome
 
 _STATUS_NL: Final = {
     "created": "aangemaakt",
@@ -51,6 +51,23 @@ def _read_bundle(file: Path) -> Resource:
         from fhir_werk.extraction import extract
 
         return extract(resource)
+    if resource.get("type") not in ("transaction", "batch"):
+        # Not the resource push expects (as a Patient would not be): unreadable, like validate says.
+        raise UnreadableInputError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "invalid",
+                        f"Bestand '{file.name}' bevat geen transaction- of batch-Bundle en geen "
+                        "QuestionnaireResponse.",
+                        f"File '{file.name}' holds no transaction or batch Bundle and no "
+                        "QuestionnaireResponse.",
+                        "Bundle.type",
+                    )
+                ]
+            )
+        )
     return resource
 
 
