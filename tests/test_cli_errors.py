@@ -303,7 +303,7 @@ def test_a_lone_surrogate_in_the_output_is_printed_as_a_json_escape(monkeypatch:
         (
             ["valideer", str(EXAMPLE)],
             "Onbekend commando 'valideer'. Bekend zijn: demo, extract, generate, interop, package, push, "
-            "validate.",
+            "trend, validate.",
             "valideer",
         ),
         (
