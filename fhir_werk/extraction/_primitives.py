@@ -15,7 +15,6 @@ arithmetic) is new data and carries no extension.
 
 from __future__ import annotations
 
-import copy
 from itertools import zip_longest
 from typing import Any
 
@@ -71,8 +70,9 @@ class PlainView:
         return view
 
     def original(self, value: Any) -> Any:
-        """What a result stands for in the output: a copy of the original of a viewed object."""
+        """What a result stands for in the output: the original of a viewed object (not a copy:
+        the bundle is built from copies, see ``_identity``)."""
         if isinstance(value, dict):
             found = self._originals.get(id(value))
-            return copy.deepcopy(found if found is not None else value)
+            return found if found is not None else value
         return value

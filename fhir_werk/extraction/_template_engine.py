@@ -89,6 +89,10 @@ def _merged(template: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _names(expression: str, variable: str) -> bool:
+    return any(f"%{q}{variable}" in expression for q in ("", "`", "'", '"'))
+
+
 @dataclass(frozen=True)
 class _Primitive:
     """``_name`` with a dict: the companion without its value expression, and the expression."""
@@ -163,12 +167,18 @@ class TemplateRun:
         self._scope = Scope(self._view.of(env["resource"]))
         self._response_wide: dict[str, list[Any]] = {}
 
-    @property
-    def env(self) -> dict[str, Any]:
-        """The environment variables as fhirpathpy reads them (viewed on first use)."""
+    def env(self, expression: str) -> dict[str, Any]:
+        """The environment variables ``expression`` names, as fhirpathpy reads them.
+
+        Only those: a view of the whole Questionnaire costs more than most evaluations, and a
+        variable the expression does not name cannot change its result.
+        """
         if self._env_views is None:
-            self._env_views = {name: self._view.of(value) for name, value in self._env.items()}
-        return self._env_views
+            self._env_views = {}
+        for name, value in self._env.items():
+            if name not in self._env_views and _names(expression, name):
+                self._env_views[name] = self._view.of(value)
+        return {k: v for k, v in self._env_views.items() if _names(expression, k)}
 
     def evaluate(self, expression: str, context: Any) -> list[Any]:
         """Evaluate one expression; one that reads only ``%resource`` runs once per response.
@@ -189,7 +199,7 @@ class TemplateRun:
                 return function(context, self._scope)
             except OutsideSubsetError:
                 pass
-        return evaluate(expression, context, self.env)
+        return evaluate(expression, context, self.env(expression))
 
     def resource(self, template: CompiledTemplate | dict[str, Any], context: Any) -> dict[str, Any]:
         """The resource a template gives on a context (the template is not changed)."""
