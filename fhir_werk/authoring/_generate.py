@@ -13,6 +13,7 @@ from fhir_werk.authoring._codes import extension_definitions, terminology
 from fhir_werk.authoring._items import CodeLists
 from fhir_werk.authoring._questionnaires import QuestionnaireFactory
 from fhir_werk.authoring._response_builder import build_response
+from fhir_werk.authoring._snapshots import with_snapshot
 from fhir_werk.authoring._source import load_codes, load_root, load_themes
 from fhir_werk.publishing import assemble
 
@@ -68,7 +69,8 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     root = factory.leidraad()
     by_url = {f"{q['url']}|{q['version']}": q for q in themes}
     assembled = assemble(root, by_url.get)
-    resources = [*terminology(codes), *extension_definitions(), *themes, root, assembled]
+    extensions = [with_snapshot(sd, source_dir) for sd in extension_definitions()]
+    resources = [*terminology(codes), *extensions, *themes, root, assembled]
     return {file_name(r): r for r in resources}
 
 
