@@ -18,12 +18,25 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fhir_werk.shared import InvalidInputError, issue, outcome
+
 _GENERATED = ("mapping", "snapshot")
 REGENERATE = ".venv/bin/python tests/test_package_tools.py snapshots"
 
 
-class StaleSnapshotError(ValueError):
-    """A checked-in snapshot was generated from another version of the definition, or is missing."""
+class StaleSnapshotError(InvalidInputError):
+    """A checked-in snapshot was generated from another version of the definition, or is missing.
+
+    An InvalidInputError, so ``fhir-werk generate`` reports it as an OperationOutcome (exit 1,
+    like outdated files), never as an internal error. Its text (``str``) is the Dutch message.
+    """
+
+    def __init__(self, nl: str, en: str, path: Path) -> None:
+        super().__init__(outcome([issue("error", "business-rule", nl, en, str(path))]), status=422)
+        self.args = (nl,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def snapshot_path(source_dir: Path, resource_id: str) -> Path:
@@ -39,10 +52,18 @@ def with_snapshot(definition: dict[str, Any], source_dir: Path) -> dict[str, Any
     """
     path = snapshot_path(source_dir, definition["id"])
     if not path.is_file():
-        raise StaleSnapshotError(f"snapshot ontbreekt: {path.name}; draai {REGENERATE}")
+        raise StaleSnapshotError(
+            f"snapshot ontbreekt: {path.name}; draai {REGENERATE}",
+            f"snapshot missing: {path.name}; run {REGENERATE}",
+            path,
+        )
     generated = json.loads(path.read_text(encoding="utf-8"))
     if {k: v for k, v in generated.items() if k not in _GENERATED} != definition:
-        raise StaleSnapshotError(f"snapshot verouderd: {path.name}; draai {REGENERATE}")
+        raise StaleSnapshotError(
+            f"snapshot verouderd: {path.name}; draai {REGENERATE}",
+            f"snapshot outdated: {path.name}; run {REGENERATE}",
+            path,
+        )
     result: dict[str, Any] = {}
     for key, value in definition.items():
         if key == "kind":
