@@ -78,13 +78,20 @@ def _as_form(questionnaire: Form | Resource) -> Form:
     return questionnaire if isinstance(questionnaire, Form) else compiled_form(questionnaire)
 
 
+Walked = list[tuple[Resource, str, Rank]]
+
+
+def _walked(response: Resource, form: Form) -> Walked:
+    return list(_walk(response.get("item", []), "", (), form.positions))
+
+
 def _template_resources(
-    response: Resource, questionnaire: Form | Resource, *, fast: bool = True
+    response: Resource, questionnaire: Form | Resource, *, fast: bool = True, walked: Walked | None = None
 ) -> list[Extracted]:
     form = _as_form(questionnaire)
     run = TemplateRun({"resource": response, "questionnaire": form.questionnaire}, fast=fast)
     found = [Extracted(run.resource(t, response), f"{name}@root") for name, t in form.root_templates]
-    for item, path, rank in _walk(response.get("item", []), "", (), form.positions):
+    for item, path, rank in walked if walked is not None else _walked(response, form):
         templates = form.item_templates.get(item.get("linkId", ""))
         if templates is None or not _answered(item):
             continue
@@ -93,11 +100,13 @@ def _template_resources(
     return found
 
 
-def _observation_resources(response: Resource, questionnaire: Form | Resource) -> list[Extracted]:
+def _observation_resources(
+    response: Resource, questionnaire: Form | Resource, walked: Walked | None = None
+) -> list[Extracted]:
     """SDC observation-based extraction: one Observation per answer of a flagged item."""
     form = _as_form(questionnaire)
     found: list[Extracted] = []
-    for item, path, rank in _walk(response.get("item", []), "", (), form.positions):
+    for item, path, rank in walked if walked is not None else _walked(response, form):
         definition = form.flagged.get(item.get("linkId", ""))
         if definition is None:
             continue
