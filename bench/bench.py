@@ -1,0 +1,305 @@
+"""bench/run: fhir-werk's stages side by side with their anchors, in one run.
+
+Anchors: the JSON floor (orjson load + dump of the response and of its bundle), CSIRO's
+``@aehrc/sdc-template-extract`` in Node (warm, the same repetitions, interleaved with ours in
+blocks so a drifting machine moves both). Figures are milliseconds per call (median, p95);
+ratios: ``ratio_vs_csiro`` = CSIRO's time / ours (above 1: ours is faster), ``ratio_vs_floor`` =
+ours / the floor's. Asserts nothing: timing depends on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import multiprocessing
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+try:
+    import orjson as fast_json
+
+    FLOOR_LIBRARY = "orjson"
+except ImportError:  # not a dependency of fhir-werk: the stdlib then, and the JSON says so
+    import json as fast_json  # type: ignore[no-redef]
+
+    FLOOR_LIBRARY = "json (stdlib; pip install orjson for the floor of docs/performance.md)"
+
+from fhir_werk.extraction import extract
+from fhir_werk.publishing import published
+from fhir_werk.validation import validate_response
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FIXTURES = HERE / "fixtures"
+FORM_URL = "https://fhir-werk.nl/fhir/Questionnaire/leidraad|0.1.0-assembled"
+GROWTH = ("agreements-1", "agreements-10", "agreements-100", "themes-1", "themes-3", "themes-9")
+BLOCK = 10
+"""Calls per block: ours and CSIRO's blocks alternate."""
+
+Figure = dict[str, Any]
+
+
+def _load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def _summary(ms: list[float]) -> Figure:
+    ordered = sorted(ms)
+    return {
+        "median_ms": round(statistics.median(ordered), 4),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 4),
+        "n": len(ordered),
+    }
+
+
+def _time(action: Callable[[], Any], n: int) -> list[float]:
+    ms: list[float] = []
+    for _ in range(n):
+        started = time.perf_counter()
+        action()
+        ms.append((time.perf_counter() - started) * 1000)
+    return ms
+
+
+class Csiro:
+    """One warm Node process running CSIRO's extractor on request."""
+
+    def __init__(self, questionnaire: dict[str, Any], cases: dict[str, dict[str, Any]]) -> None:
+        self._node = subprocess.Popen(
+            ["node", str(HERE / "csiro.mjs")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT / "tests" / "js",
+        )
+        self._send({"questionnaire": questionnaire, "cases": cases})
+
+    def _send(self, message: dict[str, Any]) -> Any:
+        assert self._node.stdin is not None
+        assert self._node.stdout is not None
+        self._node.stdin.write(json.dumps(message) + "\n")
+        self._node.stdin.flush()
+        line = self._node.stdout.readline()
+        if not line:
+            raise RuntimeError("bench/csiro.mjs stopped")
+        return json.loads(line)
+
+    def time(self, case: str, n: int) -> list[float]:
+        """``n`` warm calls on one case, milliseconds each."""
+        ms: list[float] = self._send({"case": case, "n": n})["ms"]
+        return ms
+
+    def close(self) -> None:
+        assert self._node.stdin is not None
+        self._node.stdin.close()
+        self._node.wait(timeout=30)
+
+
+def _side_by_side(
+    csiro: Csiro, case: str, response: dict[str, Any], n: int
+) -> tuple[list[float], list[float]]:
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(0, n, BLOCK):
+        ours += _time(lambda: extract(response), BLOCK)
+        theirs += csiro.time(case, BLOCK)
+    return ours, theirs
+
+
+def _floor(response: dict[str, Any], n: int) -> list[float]:
+    text = fast_json.dumps(response)
+    bundle = fast_json.dumps(extract(response))
+    return _time(
+        lambda: (fast_json.dumps(fast_json.loads(text)), fast_json.dumps(fast_json.loads(bundle))), n
+    )
+
+
+def _distinct(response: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """``count`` responses, each its own identifier and goal text (so its own identities)."""
+    out = []
+    for n in range(count):
+        one = copy.deepcopy(response)
+        one["id"] = f"bench-{n}"
+        one["identifier"]["value"] = f"bench-{n}"
+        out.append(one)
+    return out
+
+
+def _extract_all(responses: list[dict[str, Any]]) -> int:
+    return sum(len(extract(r)["entry"]) for r in responses)
+
+
+def _throughput(responses: list[dict[str, Any]], processes: int) -> Figure:
+    started = time.perf_counter()
+    if processes == 1:
+        _extract_all(responses)
+    else:
+        chunks = [responses[i::processes] for i in range(processes)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pool.map(_extract_all, chunks)
+    seconds = time.perf_counter() - started
+    return {
+        "responses": len(responses),
+        "processes": processes,
+        "seconds": round(seconds, 3),
+        "per_s": round(len(responses) / seconds, 1),
+    }
+
+
+def _cold(n: int) -> Figure:
+    """Wall time of the whole ``fhir-werk extract`` command, and what its imports cost."""
+    command = [str(ROOT / ".venv" / "bin" / "fhir-werk"), "extract", str(FIXTURES / "full.json")]
+    with tempfile.TemporaryDirectory() as folder:
+        out = ["-o", str(Path(folder) / "bundle.json")]
+        ms_runs = []
+        for _ in range(n):
+            started = time.perf_counter()
+            subprocess.run(command + out, check=True, capture_output=True)
+            ms_runs.append((time.perf_counter() - started) * 1000)
+    importtime = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import fhir_werk.cli"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    total = 0.0
+    parts: dict[str, float] = {}
+    for line in importtime.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", line)
+        if match is None:
+            continue
+        level, ms = len(match.group(2)) // 2, int(match.group(1)) / 1000
+        if level == 0:
+            total += ms
+        elif level <= 2:  # what fhir_werk.cli and fhir_werk/__init__.py pull in
+            parts[match.group(3)] = ms
+    heaviest = {k: round(v, 1) for k, v in sorted(parts.items(), key=lambda kv: -kv[1])[:8]}
+    return _summary(ms_runs) | {"import_fhir_werk_cli_ms": round(total, 1), "heaviest_imports_ms": heaviest}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Every figure, as the JSON ``bench/run --json`` writes."""
+    n = 40 if quick else 240
+    full = _load("full")
+    cases = {"full": full} | {name: _load(name) for name in GROWTH}
+    form = published().questionnaire(FORM_URL)
+    for response in cases.values():
+        extract(response)  # compiled once, as a running service would have it
+    csiro = Csiro(form, cases)
+    try:
+        csiro.time("full", BLOCK)  # warm-up
+        ours, theirs = _side_by_side(csiro, "full", full, n)
+        growth = {}
+        for name in GROWTH:
+            o, t = _side_by_side(csiro, name, cases[name], max(BLOCK, n // 4))
+            growth[name] = {"ours": _summary(o), "csiro": _summary(t)}
+            growth[name]["ratio_vs_csiro"] = round(
+                growth[name]["csiro"]["median_ms"] / growth[name]["ours"]["median_ms"], 2
+            )
+    finally:
+        csiro.close()
+    floor = _summary(_floor(full, n))
+    validate = _summary(_time(lambda: validate_response(full, form), n))
+    extracted = _summary(ours)
+    cs = _summary(theirs)
+    many = _distinct(full, 100 if quick else 1000)
+    return {
+        "machine": {
+            "python": platform.python_version(),
+            "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "note": "shared machine (other engineers and CI at the same time): medians of interleaved blocks",
+        },
+        "fixture": {
+            "name": "bench/fixtures/full.json",
+            "bytes": len(json.dumps(full, ensure_ascii=False).encode()),
+            "repetitions": n,
+        },
+        "floor": floor | {"library": FLOOR_LIBRARY},
+        "validate": validate | {"ratio_vs_floor": round(validate["median_ms"] / floor["median_ms"], 1)},
+        "extract": extracted
+        | {
+            "csiro": cs,
+            "ratio_vs_csiro": round(cs["median_ms"] / extracted["median_ms"], 2),
+            "ratio_vs_floor": round(extracted["median_ms"] / floor["median_ms"], 1),
+            "growth": growth,
+            "throughput_1_process": _throughput(many, 1),
+            "throughput_2_processes": _throughput(many, 2),
+        },
+        "cold_extract_command": _cold(5 if quick else 15),
+        "push": {
+            "ratio_vs_ceiling": None,
+            "reason": "not measured yet: needs an own HAPI server (port 8096)",
+        },
+        "service": {"rps": None, "p99_ms": None, "reason": "there is no fhir-werk serve yet"},
+    }
+
+
+def _table(figures: dict[str, Any]) -> str:
+    e, v, f = figures["extract"], figures["validate"], figures["floor"]
+    rows = [
+        ("JSON floor (orjson load+dump, response and bundle)", f["median_ms"], f["p95_ms"], ""),
+        ("validate", v["median_ms"], v["p95_ms"], f"{v['ratio_vs_floor']}x floor"),
+        (
+            "extract (incl. validate)",
+            e["median_ms"],
+            e["p95_ms"],
+            f"{e['ratio_vs_floor']}x floor, {e['ratio_vs_csiro']}x CSIRO's speed",
+        ),
+        ("CSIRO inAppExtract (Node, warm)", e["csiro"]["median_ms"], e["csiro"]["p95_ms"], ""),
+    ]
+    for name, g in e["growth"].items():
+        rows.append(
+            (
+                f"extract {name}",
+                g["ours"]["median_ms"],
+                g["ours"]["p95_ms"],
+                f"CSIRO {g['csiro']['median_ms']} ms: {g['ratio_vs_csiro']}x",
+            )
+        )
+    c = figures["cold_extract_command"]
+    rows.append(
+        (
+            "cold `fhir-werk extract` (whole command)",
+            c["median_ms"],
+            c["p95_ms"],
+            f"import fhir_werk.cli {c['import_fhir_werk_cli_ms']} ms",
+        )
+    )
+    lines = [f"{'figure':52s} {'median ms':>10s} {'p95 ms':>10s}  ratio", "-" * 100]
+    lines += [f"{name:52s} {m:10.3f} {p:10.3f}  {r}" for name, m, p, r in rows]
+    for key in ("throughput_1_process", "throughput_2_processes"):
+        t = e[key]
+        lines.append(
+            f"{t['responses']} distinct full responses, {t['processes']} process(es): "
+            f"{t['seconds']} s, {t['per_s']}/s"
+        )
+    lines.append(f"push: {figures['push']['reason']}; service: {figures['service']['reason']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="40 repetitions instead of 240, 100 responses")
+    parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    args = parser.parse_args()
+    figures = run(args.quick)
+    print(_table(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
