@@ -35,6 +35,9 @@ except ImportError:  # not a dependency of fhir-werk: the stdlib then, and the J
     FLOOR_LIBRARY = "json (stdlib; pip install orjson for the floor of docs/performance.md)"
 
 from fhir_werk.extraction import extract
+from fhir_werk.extraction._extract import _observation_resources, _template_resources, _walked
+from fhir_werk.extraction._form import compiled_form
+from fhir_werk.extraction._identity import build_bundle
 from fhir_werk.publishing import published
 from fhir_werk.validation import validate_response
 
@@ -115,6 +118,18 @@ def _side_by_side(
         ours += _time(lambda: extract(response), BLOCK)
         theirs += csiro.time(case, BLOCK)
     return ours, theirs
+
+
+def _extraction_only(response: dict[str, Any], form: dict[str, Any]) -> Callable[[], Any]:
+    """Extraction without the validation ``extract`` does first (CSIRO validates nothing)."""
+    compiled = compiled_form(form)
+
+    def run() -> Any:
+        walked = _walked(response, compiled)
+        found = _observation_resources(response, compiled, walked)
+        return build_bundle(response, found + _template_resources(response, compiled, walked=walked))
+
+    return run
 
 
 def _floor(response: dict[str, Any], n: int) -> list[float]:
@@ -213,6 +228,7 @@ def run(quick: bool) -> dict[str, Any]:
     validate = _summary(_time(lambda: validate_response(full, form), n))
     extracted = _summary(ours)
     cs = _summary(theirs)
+    only = _summary(_time(_extraction_only(full, form), n))
     many = _distinct(full, 100 if quick else 1000)
     return {
         "machine": {
@@ -234,6 +250,7 @@ def run(quick: bool) -> dict[str, Any]:
             "csiro": cs,
             "ratio_vs_csiro": round(cs["median_ms"] / extracted["median_ms"], 2),
             "ratio_vs_floor": round(extracted["median_ms"] / floor["median_ms"], 1),
+            "without_validation": only | {"ratio_vs_csiro": round(cs["median_ms"] / only["median_ms"], 2)},
             "growth": growth,
             "throughput_1_process": _throughput(many, 1),
             "throughput_2_processes": _throughput(many, 2),
@@ -259,6 +276,12 @@ def _table(figures: dict[str, Any]) -> str:
             f"{e['ratio_vs_floor']}x floor, {e['ratio_vs_csiro']}x CSIRO's speed",
         ),
         ("CSIRO inAppExtract (Node, warm)", e["csiro"]["median_ms"], e["csiro"]["p95_ms"], ""),
+        (
+            "extraction without its validation",
+            e["without_validation"]["median_ms"],
+            e["without_validation"]["p95_ms"],
+            f"{e['without_validation']['ratio_vs_csiro']}x CSIRO's speed",
+        ),
     ]
     for name, g in e["growth"].items():
         rows.append(
@@ -278,6 +301,7 @@ def _table(figures: dict[str, Any]) -> str:
             f"import fhir_werk.cli {c['import_fhir_werk_cli_ms']} ms",
         )
     )
+    rows_imports = ", ".join(f"{k} {v}" for k, v in c["heaviest_imports_ms"].items())
     lines = [f"{'figure':52s} {'median ms':>10s} {'p95 ms':>10s}  ratio", "-" * 100]
     lines += [f"{name:52s} {m:10.3f} {p:10.3f}  {r}" for name, m, p, r in rows]
     for key in ("throughput_1_process", "throughput_2_processes"):
@@ -286,6 +310,7 @@ def _table(figures: dict[str, Any]) -> str:
             f"{t['responses']} distinct full responses, {t['processes']} process(es): "
             f"{t['seconds']} s, {t['per_s']}/s"
         )
+    lines.append(f"imports (ms, cumulative): {rows_imports}")
     lines.append(f"push: {figures['push']['reason']}; service: {figures['service']['reason']}")
     return "\n".join(lines)
 

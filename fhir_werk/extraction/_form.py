@@ -89,7 +89,7 @@ def compiled_form(questionnaire: Resource) -> Form:
     form = _cache.get(key)
     if form is None or form.questionnaire is not questionnaire:
         form = _build(questionnaire)
-        if len(_cache) >= _KEPT:
-            del _cache[next(iter(_cache))]
+        for old in list(_cache)[: max(0, len(_cache) - _KEPT + 1)]:
+            _cache.pop(old, None)  # the oldest; pop, as another thread may have gone first
         _cache[key] = form
     return form
