@@ -187,8 +187,9 @@ def _write_planned(
     entries = permitted.get("entry", [])
     keys = [entry_key(e) for e in entries]
     known = ledger.lookup(address, keys)
-    wanted = [(str(e["resource"]["resourceType"]), entry_key(e)) for e in entries]
-    wanted += [(w.resource_type, w.key) for w in earlier if w.key not in set(keys)]
+    in_bundle = set(keys)
+    wanted = [(str(e["resource"]["resourceType"]), key) for e, key in zip(entries, keys, strict=True)]
+    wanted += [(w.resource_type, w.key) for w in earlier if w.key not in in_bundle]
     # A target that cannot report what it holds (a folder) has no ``current``: the ledger decides.
     report = getattr(target, "current", None)
     current: dict[str, Current] | None = report(wanted) if report is not None else None
