@@ -2,13 +2,25 @@
 as httpx pins its own."""
 
 import importlib
+import subprocess
+import sys
 import types
 
 import pytest
 
 import fhir_werk
 
-STAGES = ("shared", "publishing", "authoring", "validation", "extraction", "client", "delivery", "interop", "followup")
+STAGES = (
+    "shared",
+    "publishing",
+    "authoring",
+    "validation",
+    "extraction",
+    "client",
+    "delivery",
+    "interop",
+    "followup",
+)
 
 
 def _public(module: types.ModuleType) -> set[str]:
@@ -31,3 +43,20 @@ def test_each_stage_exports_exactly_its_all(stage: str) -> None:
     assert module.__doc__
     assert _public(module) - {"annotations"} == set(module.__all__)
     assert all(getattr(module, name) is not None for name in module.__all__)
+
+
+def test_every_name_has_a_home_stage() -> None:
+    assert set(fhir_werk._HOME) == set(fhir_werk.__all__)
+    assert set(fhir_werk._HOME.values()) <= set(STAGES)
+
+
+def test_the_validate_and_extract_commands_do_not_load_the_http_client() -> None:
+    # Each command imports only what it uses: the HTTP client (httpx, joserfc) is ~0.2 s of a cold
+    # start that validate and extract never need. The figure is in docs/performance.md.
+    probe = (
+        "import sys, fhir_werk, fhir_werk.cli, fhir_werk.extraction, fhir_werk.validation;"
+        "heavy = ('httpx', 'joserfc', 'fhir_werk.client', 'fhir_werk.authoring');"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from fhir_werk import authoring
 from fhir_werk.cli._app import EXIT_INVALID, app
 from fhir_werk.cli._io import OutputError, os_problem, write_atomic
 from fhir_werk.cli._output import echo
@@ -27,6 +26,8 @@ def generate(
     Afsluitcodes: 0 gelukt (of actueel); 1 met --check: de bestanden zijn verouderd; 3 een bestand
     kan niet worden geschreven; 4 interne fout.
     """
+    from fhir_werk import authoring  # the YAML sources and the generator: only this command needs them
+
     if check:
         problems = authoring.check()
         for problem in problems:

@@ -11,8 +11,6 @@ import typer
 from fhir_werk.cli._app import app
 from fhir_werk.cli._output import echo, echo_json
 from fhir_werk.cli._usage import WrongUsageError
-from fhir_werk.client import FhirClient, make_http_client
-from fhir_werk.followup import render_trend, resources_in_folder, resources_on_server, trend
 from fhir_werk.shared import bad_request
 
 
@@ -35,6 +33,10 @@ def trend_command(
     --patient is dan een filter). Afsluitcodes: 0 gelukt; 2 verkeerd gebruik of onleesbare map;
     3 server-fout; 4 interne fout.
     """
+    # Imported here: the HTTP client (httpx, joserfc) costs ~0.2 s that other commands do not pay.
+    from fhir_werk.client import FhirClient, make_http_client
+    from fhir_werk.followup import render_trend, resources_in_folder, resources_on_server, trend
+
     if (base is None) == (folder is None) or (base is not None and not patient):
         raise WrongUsageError(
             bad_request(
@@ -46,7 +48,8 @@ def trend_command(
     if folder is not None:
         found = trend(resources_in_folder(folder, patient))
     else:
-        assert base is not None and patient is not None
+        assert base is not None
+        assert patient is not None
         with make_http_client(base, timeout=timeout) as http:
             found = trend(resources_on_server(FhirClient(http), patient))
     if as_json:
