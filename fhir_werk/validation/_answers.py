@@ -18,7 +18,10 @@ def check_answer_value(node: RNode, position: int, answer: Any, checks: Checks) 
     where = f"{node.path}.answer[{position}]"
     # A primitive value may come with (or be given only as) its extension sibling '_valueX',
     # e.g. data-absent-reason: that is an answer of type valueX without a value.
-    keys = list(dict.fromkeys(k.removeprefix("_") for k in answer if k.startswith(("value", "_value"))))
+    if len(answer) == 1 and (only := next(iter(answer))).startswith("value"):
+        keys = [only]  # the usual answer, one value and nothing else: as below, without the scan
+    else:
+        keys = list(dict.fromkeys(k.removeprefix("_") for k in answer if k.startswith(("value", "_value"))))
     if not keys:
         if "item" not in answer:
             yield issue(
@@ -56,10 +59,15 @@ def check_answer_value(node: RNode, position: int, answer: Any, checks: Checks) 
             where,
         )
         return
-    yield from check_option(node, qdef, key, value, where)
-    yield from check_value_set(node, qdef, key, value, where, checks)
-    yield from check_bounds(node, qdef, key, value, where)
-    yield from check_length(node, qdef, key, value, where)
+    # Each check only where its first test can pass (most items have no options, no bounds).
+    if qdef.options:
+        yield from check_option(node, qdef, key, value, where)
+    if key == "valueCoding":
+        yield from check_value_set(node, qdef, key, value, where, checks)
+    if qdef.min_value is not None or qdef.max_value is not None:
+        yield from check_bounds(node, qdef, key, value, where)
+    if key in ("valueString", "valueUri"):
+        yield from check_length(node, qdef, key, value, where)
 
 
 def _wrong_type(node: RNode, qdef: QItem, key: str, where: str) -> Resource:
@@ -127,10 +135,10 @@ def check_value_set(node: RNode, qdef: QItem, key: str, value: Any, where: str, 
 
 def check_bounds(node: RNode, qdef: QItem, key: str, value: Any, where: str) -> Issues:
     """An answer below the minValue or above the maxValue extension."""
-    shown = show_value(key, value)
     if qdef.min_value is not None:
         order = compare(key, value, *qdef.min_value)
         if order is not None and order < 0:
+            shown = show_value(key, value)
             limit = show_value(*qdef.min_value)
             yield issue(
                 "error",
@@ -142,6 +150,7 @@ def check_bounds(node: RNode, qdef: QItem, key: str, value: Any, where: str) -> 
     if qdef.max_value is not None:
         order = compare(key, value, *qdef.max_value)
         if order is not None and order > 0:
+            shown = show_value(key, value)
             limit = show_value(*qdef.max_value)
             yield issue(
                 "error",

@@ -193,9 +193,14 @@ def check_required(container: Container, roots: list[QItem], checks: Checks) -> 
 
 def check_node(node: RNode, checks: Checks) -> Issues:
     """Every check on one response item and its answers (not its children)."""
-    yield from check_placement(node)
-    yield from check_repeated_item(node)
-    yield from check_text(node)
+    # Each check is entered only where it can find something (its own first test, repeated
+    # here): most items pass them all, and a response has a hundred items or more.
+    if node.placement != "ok":
+        yield from check_placement(node)
+    if node.occurrence == 1:
+        yield from check_repeated_item(node)
+    if "text" in node.item:
+        yield from check_text(node)
     if "answer" in node.item and not isinstance(node.item["answer"], list):
         yield issue(
             "error",
@@ -204,9 +209,12 @@ def check_node(node: RNode, checks: Checks) -> Issues:
             f"The answers of {label(node)} are not a list.",
             f"{node.path}.answer",
         )
+    answers = node.answers
+    if not answers:
+        return
     yield from check_answer_allowed(node)
     yield from check_enabled(node, checks.enablement)
-    for position, answer in enumerate(node.answers):
+    for position, answer in enumerate(answers):
         if isinstance(answer, dict):
             yield from check_answer_value(node, position, answer, checks)
 

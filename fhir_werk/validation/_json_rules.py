@@ -23,6 +23,8 @@ NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FORBIDDEN_CHAR: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _SHOWN: Final = 40
 _INT_RANGE: Final = {"integer": -(2**31), "unsignedInt": 0, "positiveInt": 1}
+_STRING_PRIMITIVES: Final = frozenset(PRIMITIVES - INTEGERS - {"boolean", "decimal"})
+"""The primitives written as a JSON string (those for which :func:`_fits` asks for a str)."""
 
 # What a JSON value is, completing "expected …" / "got …".
 _KIND_STRING: Final = ("een tekst", "a string")
@@ -96,6 +98,13 @@ class Rules:
 
     def empty(self, value: Any, name: str, path: str) -> bool:
         """Report ``null``, ``""``, ``[]`` and ``{}``; True when ``value`` is one of them."""
+        kind = type(value)
+        # The walk asks this of every value (about a thousand per response): answer the usual
+        # JSON values without the comparisons below (a number or boolean is never empty).
+        if (kind is str or kind is dict or kind is list) and value:
+            return False
+        if kind is int or kind is bool or kind is float:
+            return False
         if value is None:
             nl, en = "is null", "is null"
         elif value == "" and isinstance(value, str):
@@ -136,6 +145,13 @@ class Rules:
 
     def primitive(self, type_name: str, value: Any, name: str, path: str) -> None:
         """One primitive value (not null): its JSON type, then its string or number rules."""
+        if type(value) is str and value and type_name in _STRING_PRIMITIVES:
+            # The usual case, a filled-in text of a string-like type: what the branches below
+            # do for it, without asking _fits and empty first.
+            self.string(value, name, path)
+            if type_name == "id":
+                self.id_rule(value, name, path)
+            return
         if not _fits(type_name, value):
             self.wrong_kind(expected_kind(type_name), value, name, path)
         elif isinstance(value, str):

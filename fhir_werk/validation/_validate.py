@@ -7,8 +7,10 @@ extensions minValue, maxValue and minLength and the ``maxLength`` element
 (https://hl7.org/fhir/R4/questionnaire.html). The result is an OperationOutcome whose issues
 carry the linkId path in ``expression`` and a Dutch message with its English translation.
 
-Pure: plain dicts in, an OperationOutcome dict out; no I/O, nothing kept between calls. The
-Questionnaire is indexed once per call, so a response of 150 items takes about a millisecond.
+Pure: plain dicts in, an OperationOutcome dict out; no I/O. The Questionnaire's index is kept
+between calls (:func:`~fhir_werk.validation._index.cached_index`, per ``url|version`` and object:
+the same Questionnaire gives the same index, so the result is as if it were rebuilt); a
+Questionnaire is not to be changed in place once validated against.
 
 Layout: :mod:`fhir_werk.validation._index` maps the response onto the Questionnaire,
 :mod:`fhir_werk.validation._enable_when` decides what is enabled, :mod:`fhir_werk.validation._items` holds
@@ -34,9 +36,9 @@ from fhir_werk.shared import (
 )
 from fhir_werk.validation._checks import Checks
 from fhir_werk.validation._enable_when import Enablement
-from fhir_werk.validation._index import index_questionnaire, response_tree
+from fhir_werk.validation._index import cached_index, response_tree
 from fhir_werk.validation._items import check_tree
-from fhir_werk.validation._reader import InputLimits
+from fhir_werk.validation._reader import InputLimits, default_limits
 from fhir_werk.validation._structure import check_structure
 from fhir_werk.validation._values import DATETIME_RE, real_date
 
@@ -96,10 +98,10 @@ def validate_response(
             ]
         )
     resource = list(check_resource(response, questionnaire))
-    structure = list(check_structure(response, limits if limits is not None else InputLimits()))
+    structure = list(check_structure(response, limits if limits is not None else default_limits()))
     if any(i["code"] == "too-costly" for i in structure):
         return outcome([*resource, *structure])
-    index = index_questionnaire(questionnaire)
+    index = cached_index(questionnaire)
     tree = response_tree(response, index)
     checks = Checks(Enablement(tree, index), artifacts, _required_severity(response), questionnaire)
     items = list(check_tree(tree, index.roots, checks))
