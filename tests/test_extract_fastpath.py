@@ -144,3 +144,10 @@ def test_the_index_drops_what_repeat_drops() -> None:
     reference = evaluate(response, "%resource.repeat(item).where(linkId='x')", {"resource": response}, MODEL)
     assert fast == reference
     assert len(fast) == 3
+
+
+def test_a_questionnaire_with_a_malformed_url_is_compiled_fresh_not_cached() -> None:
+    from fhir_werk.extraction._form import compiled_form
+
+    odd = {"resourceType": "Questionnaire", "url": ["niet", "een", "string"], "version": {"x": 1}, "item": []}
+    assert compiled_form(odd).questionnaire is odd

@@ -85,7 +85,10 @@ _cache: dict[tuple[Any, Any], Form] = {}
 
 def compiled_form(questionnaire: Resource) -> Form:
     """The :class:`Form` of ``questionnaire``, made once per ``url|version`` and object."""
-    key = (questionnaire.get("url"), questionnaire.get("version"))
+    url, version = questionnaire.get("url"), questionnaire.get("version")
+    if not isinstance(url, str) or not isinstance(version, str | None):
+        return _build(questionnaire)  # a malformed url/version is no cache key: build it fresh
+    key = (url, version)
     form = _cache.get(key)
     if form is None or form.questionnaire is not questionnaire:
         form = _build(questionnaire)
