@@ -203,8 +203,28 @@ def _cold(n: int) -> Figure:
     return _summary(ms_runs) | {"import_fhir_werk_cli_ms": round(total, 1), "heaviest_imports_ms": heaviest}
 
 
+def _machine() -> Figure:
+    return {
+        "python": platform.python_version(),
+        "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "note": "shared machine (other engineers and CI at the same time): medians of interleaved blocks",
+    }
+
+
+def _push(base: str | None, count: int, concurrency: int) -> Figure:
+    """The push section (bench/push.py) when a server is given, else why it is missing."""
+    if base is None:
+        return {"ratio_vs_ceiling": None, "reason": "not measured: pass --push-base URL (a HAPI server)"}
+    import push  # type: ignore[import-not-found,unused-ignore]  # bench/push.py, next to this file
+
+    figure: Figure = push.run(base, count, concurrency, _load("full"))
+    return figure
+
+
 def run(quick: bool) -> dict[str, Any]:
-    """Every figure, as the JSON ``bench/run --json`` writes."""
+    """Every figure but push, as the JSON ``bench/run --json`` writes."""
     n = 40 if quick else 240
     full = _load("full")
     cases = {"full": full} | {name: _load(name) for name in GROWTH}
@@ -231,13 +251,7 @@ def run(quick: bool) -> dict[str, Any]:
     only = _summary(_time(_extraction_only(full, form), n))
     many = _distinct(full, 100 if quick else 1000)
     return {
-        "machine": {
-            "python": platform.python_version(),
-            "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "note": "shared machine (other engineers and CI at the same time): medians of interleaved blocks",
-        },
+        "machine": _machine(),
         "fixture": {
             "name": "bench/fixtures/full.json",
             "bytes": len(json.dumps(full, ensure_ascii=False).encode()),
@@ -256,10 +270,6 @@ def run(quick: bool) -> dict[str, Any]:
             "throughput_2_processes": _throughput(many, 2),
         },
         "cold_extract_command": _cold(5 if quick else 15),
-        "push": {
-            "ratio_vs_ceiling": None,
-            "reason": "not measured yet: needs an own HAPI server (port 8096)",
-        },
         "service": {"rps": None, "p99_ms": None, "reason": "there is no fhir-werk serve yet"},
     }
 
@@ -311,17 +321,46 @@ def _table(figures: dict[str, Any]) -> str:
             f"{t['seconds']} s, {t['per_s']}/s"
         )
     lines.append(f"imports (ms, cumulative): {rows_imports}")
-    lines.append(f"push: {figures['push']['reason']}; service: {figures['service']['reason']}")
+    lines += _push_lines(figures["push"])
+    lines.append(f"service: {figures['service']['reason']}")
     return "\n".join(lines)
+
+
+def _push_lines(figure: Figure) -> list[str]:
+    if figure.get("ratio_vs_ceiling") is None:
+        return [f"push: {figure['reason']}"]
+    import push  # type: ignore[import-not-found,unused-ignore]
+
+    lines: list[str] = push.table(figure)
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="40 repetitions instead of 240, 100 responses")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument(
+        "--push-base",
+        metavar="URL",
+        help="FHIR base URL of a HAPI server to push to (e.g. http://127.0.0.1:8096/fhir); "
+        "without it the push section is skipped",
+    )
+    parser.add_argument(
+        "--push-count", type=int, help="bundles per side and setting (default 1000, --quick 100)"
+    )
+    parser.add_argument("--push-concurrency", type=int, default=4, help="threads of the concurrent push")
+    parser.add_argument("--push-only", action="store_true", help="only the push section")
     args = parser.parse_args()
-    figures = run(args.quick)
-    print(_table(figures))
+    if args.push_only and args.push_base is None:
+        parser.error("--push-only needs --push-base")
+    count = args.push_count or (100 if args.quick else 1000)
+    pushed = _push(args.push_base, count, args.push_concurrency)
+    if args.push_only:
+        figures = {"machine": _machine(), "push": pushed}
+        print("\n".join(_push_lines(pushed)))
+    else:
+        figures = run(args.quick) | {"push": pushed}
+        print(_table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
