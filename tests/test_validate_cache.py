@@ -30,7 +30,7 @@ def _load(path: Path) -> Any:
 
 def _uncached(response: Any, questionnaire: Any) -> Any:
     """``validate_response`` with the index and the limits made anew, as before they were kept."""
-    index_module._indexes.clear()
+    index_module.cached_index.clear()
     return validate_response(response, questionnaire, limits=InputLimits())
 
 

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from fhir_werk.extraction._template_engine import CompiledTemplate, compile_template
-from fhir_werk.shared import OBSERVATION_CATEGORY, OBSERVATION_EXTRACT, TEMPLATE_EXTRACT, Resource
+from fhir_werk.shared import (
+    OBSERVATION_CATEGORY,
+    OBSERVATION_EXTRACT,
+    TEMPLATE_EXTRACT,
+    PerQuestionnaire,
+    Resource,
+)
 
 _KEPT: Final = 16
 
@@ -80,19 +86,5 @@ def _build(questionnaire: Resource) -> Form:
     )
 
 
-_cache: dict[tuple[Any, Any], Form] = {}
-
-
-def compiled_form(questionnaire: Resource) -> Form:
-    """The :class:`Form` of ``questionnaire``, made once per ``url|version`` and object."""
-    url, version = questionnaire.get("url"), questionnaire.get("version")
-    if not isinstance(url, str) or not isinstance(version, str | None):
-        return _build(questionnaire)  # a malformed url/version is no cache key: build it fresh
-    key = (url, version)
-    form = _cache.get(key)
-    if form is None or form.questionnaire is not questionnaire:
-        form = _build(questionnaire)
-        for old in list(_cache)[: max(0, len(_cache) - _KEPT + 1)]:
-            _cache.pop(old, None)  # the oldest; pop, as another thread may have gone first
-        _cache[key] = form
-    return form
+compiled_form: Final = PerQuestionnaire(_build, kept=_KEPT)
+"""The :class:`Form` of a Questionnaire, made once per ``url|version`` and object."""

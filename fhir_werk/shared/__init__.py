@@ -59,6 +59,7 @@ from fhir_werk.shared._outcomes import (
     outcome,
     translated,
 )
+from fhir_werk.shared._per_questionnaire import PerQuestionnaire
 
 __all__ = [
     "ACTOR_ROLE",
@@ -92,6 +93,7 @@ __all__ = [
     "InvalidInputError",
     "IssueCode",
     "NotFoundError",
+    "PerQuestionnaire",
     "RemoteAuthError",
     "RemoteConflictError",
     "RemoteError",

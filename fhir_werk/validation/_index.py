@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from fhir_werk.shared import CORE_EXT, Resource
+from fhir_werk.shared import CORE_EXT, PerQuestionnaire, Resource
 from fhir_werk.validation._values import VALUE_KEYS_BY_TYPE
 
 ROOT = "QuestionnaireResponse"
@@ -138,29 +138,12 @@ def index_questionnaire(questionnaire: Resource) -> QuestionnaireIndex:
 
 
 _KEPT: Final = 16
-_indexes: dict[tuple[Any, Any], QuestionnaireIndex] = {}
+cached_index: Final = PerQuestionnaire(index_questionnaire, kept=_KEPT)
+""":func:`index_questionnaire`, kept per ``url|version`` for the very object it was given.
 
-
-def cached_index(questionnaire: Resource) -> QuestionnaireIndex:
-    """:func:`index_questionnaire`, kept per ``url|version`` for the very object it was given.
-
-    Indexing the leidraad takes about 0.4 ms, a seventh of its validation, and a service
-    validates many responses against one Questionnaire. The index is a function of the
-    Questionnaire alone and validation does not change it, so keeping it changes no result; the
-    key is the ``url|version`` and the object itself (another object under the same version, a
-    test's edited copy, is indexed anew), as :func:`~fhir_werk.extraction._form.compiled_form`
-    does for extraction. A Questionnaire is not to be changed in place once validated against.
-    """
-    key = (questionnaire.get("url"), questionnaire.get("version"))
-    if not all(part is None or isinstance(part, str) for part in key):
-        return index_questionnaire(questionnaire)  # a malformed url or version: no key to keep it by
-    index = _indexes.get(key)
-    if index is None or index.questionnaire is not questionnaire:
-        index = index_questionnaire(questionnaire)
-        for old in list(_indexes)[: max(0, len(_indexes) - _KEPT + 1)]:
-            _indexes.pop(old, None)  # the oldest; pop, as another thread may have gone first
-        _indexes[key] = index
-    return index
+Indexing the leidraad takes about 0.4 ms, a seventh of its validation; the index is a function of
+the Questionnaire alone, so keeping it changes no result (see :class:`PerQuestionnaire`).
+"""
 
 
 @dataclass(slots=True, eq=False)
