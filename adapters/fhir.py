@@ -297,6 +297,25 @@ class FhirAdapter(PushesThroughRunPush):
             return None
         return Current(resource_id, answer.resource.get("meta", {}).get("versionId"), answer.resource)
 
+    def withdraw(self, created: Sequence[PushEntry]) -> None:
+        """Delete what a push has just created, when it turns out to be refused (a conflict found
+        after its conditional creates). One transaction (all or nothing; ``If-Match`` the version
+        just written, where a server honours it: HAPI 8 does not), else one DELETE after
+        another, newest first (what refers to an earlier one goes before it)."""
+        newest_first = [e for e in reversed(created) if e.id]
+        if self.mode() == "transaction":
+            entries = [
+                {
+                    "request": {"method": "DELETE", "url": f"{e.resource_type}/{e.id}"}
+                    | ({"ifMatch": f'W/"{e.version}"'} if e.version else {})
+                }
+                for e in newest_first
+            ]
+            self.client.transaction({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+            return
+        for e in newest_first:
+            self.client.delete(e.resource_type, str(e.id))
+
     def send_audit(self, event: Resource) -> None:
         """POST the AuditEvent to the server."""
         self.client.create(event)

@@ -98,22 +98,20 @@ class Ledger:
     def for_response(self, target: str, response: str) -> list[Written]:
         """Everything written to ``target`` from the response with key ``response``."""
         with self._db() as db:
-            query = f"{_SELECT} WHERE target = ? AND response = ? ORDER BY key"
-            rows = db.execute(query, (target, response)).fetchall()
-        return [_row(r) for r in rows]
+            return _for_response(db, target, response)
 
     def lookup(self, target: str, keys: Iterable[str]) -> dict[str, Written]:
         """The rows of ``target`` for ``keys`` that exist."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, Written] = {}
         with self._db() as db:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                query = f"{_SELECT} WHERE target = ? AND key IN ({marks})"
-                rows = db.execute(query, (target, *chunk)).fetchall()
-                found.update((row[0], _row(row)) for row in rows)
-        return found
+            return _lookup(db, target, keys)
+
+    def seen(
+        self, target: str, response: str | None, keys: Iterable[str]
+    ) -> tuple[list[Written], dict[str, Written]]:
+        """:meth:`for_response` (none when ``response`` is None) and :meth:`lookup` in one connection."""
+        with self._db() as db:
+            earlier = _for_response(db, target, response) if response is not None else []
+            return earlier, _lookup(db, target, keys)
 
     def record(self, target: str, rows: Sequence[Written]) -> None:
         """Store ``rows`` for ``target`` (replacing earlier rows of the same keys) in one transaction."""
@@ -133,6 +131,22 @@ class Ledger:
         ]
         with self._db() as db, db:
             db.executemany("INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+
+
+def _for_response(db: sqlite3.Connection, target: str, response: str) -> list[Written]:
+    query = f"{_SELECT} WHERE target = ? AND response = ? ORDER BY key"
+    return [_row(r) for r in db.execute(query, (target, response)).fetchall()]
+
+
+def _lookup(db: sqlite3.Connection, target: str, keys: Iterable[str]) -> dict[str, Written]:
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, Written] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        query = f"{_SELECT} WHERE target = ? AND key IN ({marks})"
+        found.update((row[0], _row(row)) for row in db.execute(query, (target, *chunk)).fetchall())
+    return found
 
 
 def _row(row: tuple[str, str, str | None, str, str | None, str | None, str, str]) -> Written:

@@ -16,14 +16,17 @@ from typing import Any, Final
 from fhir_werk.delivery._adapter import PushResult, PushTarget
 from fhir_werk.delivery._audit import AuditLog, AuditOutcome, audit_event
 from fhir_werk.delivery._consent import (
+    ConsentDecision,
     bundle_patient,
     check_consent,
     permitted_bundle,
     withheld_entries,
 )
 from fhir_werk.delivery._context import OWN_EPD, PushContext, PushEntry, PushProgress
-from fhir_werk.delivery._ledger import Ledger, Written
-from fhir_werk.delivery._lifecycle import Current, Plan, digest, entry_key, plan_push, response_entry_of
+from fhir_werk.delivery._first_push import first_push, is_first_push
+from fhir_werk.delivery._ledger import Ledger
+from fhir_werk.delivery._lifecycle import Plan, entry_key, plan_push, response_entry_of
+from fhir_werk.delivery._written import Report, ledger_rows, outcomes, with_versions
 from fhir_werk.shared import FhirWerkError, InvalidInputError, Resource, bad_request
 
 logger = logging.getLogger("fhir_werk.push")
@@ -123,7 +126,7 @@ def run_push(
     refused = [_refused(entry) for entry in withheld_entries(bundle, decision)]
     with failures_audited():
         plan, written = _write_planned(
-            permitted_bundle(bundle, decision), response_entry_of(bundle), context, target, ledger, progress
+            _permitted(bundle, decision), response_entry_of(bundle), context, target, ledger, progress
         )
     progress.entries[:] = written
     summary = ", ".join(f"{n} {_DUTCH.get(status, status)}" for status, n in plan.counts().items())
@@ -172,6 +175,14 @@ class PushesThroughRunPush:
         )
 
 
+def _permitted(bundle: Resource, decision: ConsentDecision) -> Resource:
+    """What consent lets through. All of it: the bundle itself, not a deep copy of it (290,000
+    copy calls per push): nothing below writes into it, the plan copies what it rewrites."""
+    if decision.permitted and decision.classes is None:
+        return bundle
+    return permitted_bundle(bundle, decision)
+
+
 def _write_planned(
     permitted: Resource,
     response_entry: Resource,
@@ -183,16 +194,28 @@ def _write_planned(
     """Plan against the ledger and the target's state, send what changed, record what was written."""
     ledger = ledger or Ledger(":memory:")
     address = target.address
-    earlier = ledger.for_response(address, entry_key(response_entry)) if response_entry else []
     entries = permitted.get("entry", [])
     keys = [entry_key(e) for e in entries]
-    known = ledger.lookup(address, keys)
+    earlier, known = ledger.seen(address, entry_key(response_entry) if response_entry else None, keys)
+    # A target that cannot report what it holds (a folder) has no ``current``: the ledger decides.
+    report: Report | None = getattr(target, "current", None)
+    withdraw = getattr(target, "withdraw", None)
+    if report is not None and withdraw is not None and is_first_push(entries, earlier, known):
+        return first_push(
+            permitted,
+            response_entry,
+            context,
+            address=address,
+            send=target.send,
+            report=report,
+            withdraw=withdraw,
+            ledger=ledger,
+            progress=progress,
+        )
     in_bundle = set(keys)
     wanted = [(str(e["resource"]["resourceType"]), key) for e, key in zip(entries, keys, strict=True)]
     wanted += [(w.resource_type, w.key) for w in earlier if w.key not in in_bundle]
-    # A target that cannot report what it holds (a folder) has no ``current``: the ledger decides.
-    report = getattr(target, "current", None)
-    current: dict[str, Current] | None = report(wanted) if report is not None else None
+    current = dict(report(wanted)) if report is not None else None
     plan = plan_push(
         permitted,
         earlier=earlier,
@@ -205,51 +228,6 @@ def _write_planned(
     if outgoing["entry"]:
         target.send(outgoing, progress)
     results = {e.full_url: e for e in progress.entries if e.full_url}
-    written: list[PushEntry] = []
-    for p in plan.planned:
-        result = results.get(p.full_url) if p.entry is not None and p.full_url else None
-        # A server's own word on created/updated wins (a race may have made it 'unchanged').
-        trust_target = result is not None and current is not None and p.status in ("created", "updated")
-        status = result.status if result is not None and trust_target else p.status
-        resource_id = (result.id if result else None) or (p.current.resource_id if p.current else None)
-        version = result.version if result else (p.current.version if p.current else None)
-        location = result.location if result else None
-        written.append(PushEntry(p.resource_type, status, resource_id, version, location, p.full_url, p.key))
-    if report is not None and any(e.version is None and e.status != "conflict" for e in written):
-        # The target did not say which version it made: ask, so the next push can tell its own
-        # write from someone else's.
-        again = report([(e.resource_type, str(e.identifier)) for e in written if e.version is None])
-        written = [
-            _with_current(e, again[str(e.identifier)])
-            if e.version is None and str(e.identifier) in again
-            else e
-            for e in written
-        ]
-    rows = [
-        Written(
-            p.key,
-            plan.response,
-            plan.patient,
-            p.resource_type,
-            e.id,
-            e.version,
-            digest(p.resource),
-            p.resource,
-        )
-        for p, e in zip(plan.planned, written, strict=True)
-        if p.resource is not None and e.status != "conflict"
-    ]
-    ledger.record(address, rows)
+    written = with_versions(outcomes(plan.planned, results, on_server=current is not None), report)
+    ledger.record(address, ledger_rows(plan, written))
     return plan, written
-
-
-def _with_current(entry: PushEntry, now: Current) -> PushEntry:
-    return PushEntry(
-        entry.resource_type,
-        entry.status,
-        now.resource_id,
-        now.version,
-        entry.location,
-        entry.full_url,
-        entry.identifier,
-    )
