@@ -20,6 +20,7 @@ STAGES = (
     "delivery",
     "interop",
     "followup",
+    "service",
 )
 
 

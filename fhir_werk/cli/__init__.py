@@ -5,7 +5,17 @@ imported here so that ``fhir-werk --help`` lists them all.
 """
 
 # Imported for their side effect: each registers its command(s) on ``app``.
-from fhir_werk.cli import _demo, _extract, _interop, _push, _questionnaires, _trend, _validate  # noqa: F401
+from fhir_werk.cli import (  # noqa: F401
+    _demo,
+    _extract,
+    _interop,
+    _outbox,
+    _push,
+    _questionnaires,
+    _serve,
+    _trend,
+    _validate,
+)
 from fhir_werk.cli._app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,103 @@
+"""``fhir-werk outbox list|retry|drop``: the delivery queue, for the person who runs the service."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from fhir_werk.cli._app import app
+from fhir_werk.cli._output import echo, echo_json
+from fhir_werk.shared import NotFoundError, not_found
+
+outbox_app = typer.Typer(
+    help="De wachtrij van afleveringen (outbox) bekijken en bijsturen.", no_args_is_help=False
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+def _engine() -> Any:
+    # Imported here: SQLAlchemy and Alembic cost every other command nothing.
+    from fhir_werk.service import ServiceSettings, make_engine, migrate
+
+    engine = make_engine(ServiceSettings().database)
+    migrate(engine)
+    return engine
+
+
+@outbox_app.command("list")
+def list_jobs(
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state", help="Alleen deze toestand (queued, retrying, delivered, dead …); herhaalbaar."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Als JSON.")] = False,
+) -> None:
+    """Toon de afleveringen: nummer, response en versie, doel, toestand, pogingen, laatste fout."""
+    from fhir_werk.service import jobs
+
+    engine = _engine()
+    try:
+        found = jobs(engine, states=state or None)
+    finally:
+        engine.dispose()
+    rows = [
+        {
+            "job": j.job,
+            "response": j.response_id,
+            "version": j.version,
+            "target": j.target,
+            "state": j.state,
+            "attempts": j.attempts,
+            "lastError": j.last_error,
+        }
+        for j in found
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        error = f"  {row['lastError']}" if row["lastError"] else ""
+        echo(
+            f"{row['job']:>6}  {row['response']}/_history/{row['version']}  {row['target']}  "
+            f"{row['state']}  pogingen {row['attempts']}{error}"
+        )
+    echo(f"{len(rows)} aflevering(en).", err=True)
+
+
+def _change(job: int, change: Any, done_nl: str, verb_nl: str, verb_en: str) -> None:
+    engine = _engine()
+    try:
+        changed = change(engine, job)
+    finally:
+        engine.dispose()
+    if not changed:
+        raise NotFoundError(
+            not_found(
+                f"Aflevering {job} bestaat niet of kan niet {verb_nl} worden.",
+                f"Delivery {job} does not exist or cannot be {verb_en}.",
+                "JOB",
+            )
+        )
+    echo(json.dumps({"job": job, "result": done_nl}, ensure_ascii=False), err=True)
+
+
+@outbox_app.command("retry")
+def retry_job(
+    job: Annotated[int, typer.Argument(help="Nummer van de aflevering (zie outbox list).")],
+) -> None:
+    """Zet een mislukte (dead, retrying) of verwijderde aflevering opnieuw klaar, pogingen op 0."""
+    from fhir_werk.service import retry
+
+    _change(job, retry, "opnieuw klaargezet", "opnieuw geprobeerd", "retried")
+
+
+@outbox_app.command("drop")
+def drop_job(job: Annotated[int, typer.Argument(help="Nummer van de aflevering (zie outbox list).")]) -> None:
+    """Geef een niet-afgeleverde aflevering op (blijft zichtbaar als 'dropped')."""
+    from fhir_werk.service import drop
+
+    _change(job, drop, "opgegeven", "opgegeven", "dropped")

@@ -1,0 +1,97 @@
+"""``fhir-werk serve`` (the FHIR service, with its delivery worker) and ``fhir-werk worker``
+(delivery only). Both stop cleanly on SIGTERM or Ctrl-C: the job in hand is finished first."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from fhir_werk.cli._app import app
+from fhir_werk.cli._output import echo
+from fhir_werk.cli._usage import WrongUsageError
+
+
+def _settings(**overrides: Any) -> Any:
+    # Imported here: the service (FastAPI, SQLAlchemy, Alembic) costs every other command nothing.
+    from fhir_werk.service import ServiceSettings
+
+    return ServiceSettings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Interface (standaard 127.0.0.1; een andere alleen met authenticatie)."),
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Poort (standaard 8080).")] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Aantal serverprocessen (uvicorn-workers).")
+    ] = 1,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Geen bezorger in dit proces (draai 'fhir-werk worker').")
+    ] = False,
+) -> None:
+    """Start de FHIR-dienst (basis /fhir) met een bezorger die elke geaccepteerde leidraad aflevert.
+
+    Zonder instellingen: lokale modus op 127.0.0.1, SQLite in de datamap (FHIR_WERK_DATA_DIR,
+    standaard ./fhir-werk-data) en de file-adapter in <datamap>/aflevering. Instellingen:
+    omgevingsvariabelen FHIR_WERK_SERVICE_* (zie README). Afsluitcode 2: verkeerd gebruik, o.a.
+    een andere interface dan 127.0.0.1 zonder authenticatie.
+    """
+    import uvicorn
+
+    from fhir_werk.service import UnsafeBindingError, check_binding, create_app, start_banner
+
+    settings = _settings(host=host, port=port, in_process_worker=False if no_worker else None)
+    try:
+        check_binding(settings)
+    except UnsafeBindingError as exc:
+        raise WrongUsageError(exc.outcome, exc.status) from exc
+    application = create_app(settings)
+    for line in start_banner(settings, settings.port):
+        echo(line, err=True)
+    config = uvicorn.Config(
+        application,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        access_log=False,  # request lines carry ids and search values; no patient data in logs
+        log_level="warning",
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Bezorg wat nu klaarstaat en stop.")] = False,
+) -> None:
+    """Bezorg de wachtrij (outbox) zonder API; stopt netjes op SIGTERM of Ctrl-C.
+
+    Naast 'fhir-werk serve --no-worker', of als meer processen op één PostgreSQL-database.
+    """
+    from fhir_werk.service import Store, Worker, make_engine, migrate
+
+    settings = _settings()
+    engine = make_engine(settings.database)
+    migrate(engine)
+    deliverer = Worker(Store(engine, settings.targets), settings)
+    stop = threading.Event()
+    try:
+        if once:
+            delivered = 0
+            while deliverer.deliver_one() is not None:
+                delivered += 1
+            echo(f"{delivered} aflevering(en) geprobeerd.", err=True)
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        echo("fhir-werk bezorger draait; stoppen: Ctrl-C.", err=True)
+        deliverer.run(stop)
+    finally:
+        deliverer.close()
+        engine.dispose()

@@ -1,0 +1,37 @@
+"""Stage 5: the FHIR service above delivery, started by ``fhir-werk serve`` (issue 11).
+
+In: HTTP requests with FHIR JSON. Out: FHIR JSON answers (every error an OperationOutcome),
+stored QuestionnaireResponses with their extracted Bundles, and an outbox whose worker delivers
+each accepted response through the adapters (:func:`fhir_werk.delivery.run_push`). See
+``docs/service.md``.
+"""
+
+from fhir_werk.service._app import ROUTES, create_app
+from fhir_werk.service._binding import UnsafeBindingError, check_binding, shown_database, start_banner
+from fhir_werk.service._database import make_engine, migrate
+from fhir_werk.service._outbox import Job, depth, drop, jobs, retry
+from fhir_werk.service._routes import Route
+from fhir_werk.service._settings import ServiceSettings, is_loopback
+from fhir_werk.service._store import Store
+from fhir_werk.service._worker import Worker
+
+__all__ = [
+    "ROUTES",
+    "Job",
+    "Route",
+    "ServiceSettings",
+    "Store",
+    "UnsafeBindingError",
+    "Worker",
+    "check_binding",
+    "create_app",
+    "depth",
+    "drop",
+    "is_loopback",
+    "jobs",
+    "make_engine",
+    "migrate",
+    "retry",
+    "shown_database",
+    "start_banner",
+]

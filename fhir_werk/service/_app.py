@@ -1,0 +1,112 @@
+"""The app factory: routes from the table, one error boundary, the database migrated, and (by
+default) a delivery worker thread that lives as long as the app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Final
+
+from fastapi import Depends, FastAPI
+from fastapi.params import Depends as DependsParam
+
+from fhir_werk.publishing import published
+from fhir_werk.service import (
+    _capabilities,
+    _delivery_state,
+    _questionnaire,
+    _response_ops,
+    _response_read,
+    _response_write,
+)
+from fhir_werk.service._database import make_engine, migrate
+from fhir_werk.service._errors import install_error_handlers
+from fhir_werk.service._health import healthz, readyz
+from fhir_werk.service._http import BODY_SCHEMA, check_format
+from fhir_werk.service._routes import Route
+from fhir_werk.service._service import Service
+from fhir_werk.service._settings import ServiceSettings
+from fhir_werk.service._store import Store
+from fhir_werk.service._worker import AdapterFactory, Worker
+from fhir_werk.shared import VERSION
+
+ROUTES: Final[tuple[Route, ...]] = (
+    *_capabilities.ROUTES,
+    *_questionnaire.ROUTES,
+    # Operations ($validate, $extract, $delivery) before the {id} routes they would match.
+    *_response_ops.ROUTES,
+    *_delivery_state.ROUTES,
+    *_response_write.ROUTES,
+    *_response_read.ROUTES,
+)
+"""Every FHIR route; the CapabilityStatement is built from this very tuple."""
+
+
+def create_app(
+    settings: ServiceSettings | None = None,
+    *,
+    auth: Callable[..., Any] | None = None,
+    worker: bool | None = None,
+    adapters: AdapterFactory | None = None,
+) -> FastAPI:
+    """The FHIR service as an ASGI app.
+
+    ``auth`` is a FastAPI dependency run before every ``/fhir`` route (None: no authentication,
+    for the local mode only); ``worker`` overrides ``settings.in_process_worker``; ``adapters``
+    builds each target's adapter (default: from the entry points and the environment).
+    """
+    settings = settings or ServiceSettings()
+    engine = make_engine(settings.database)
+    migrate(engine)
+    service = Service(settings, engine, Store(engine, settings.targets), published(), ROUTES)
+    run_worker = settings.in_process_worker if worker is None else worker
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if run_worker:
+            deliverer = Worker(service.store, settings, adapters)
+            thread = threading.Thread(
+                target=deliverer.run, args=(stop,), name="fhir-werk-worker", daemon=True
+            )
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=settings.lease_seconds)
+            engine.dispose()
+
+    app = FastAPI(
+        title="fhir-werk",
+        version=VERSION,
+        description="FHIR R4-dienst van fhir-werk: vragenlijsten, ingevulde leidraden en hun aflevering.",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    install_error_handlers(app)
+    guards: list[DependsParam] = [Depends(check_format)]
+    if auth is not None:
+        guards.append(Depends(auth))
+    _register(app, ROUTES, guards)
+    app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness", tags=["probes"])
+    app.add_api_route("/readyz", readyz, methods=["GET"], summary="Readiness", tags=["probes"])
+    return app
+
+
+def _register(app: FastAPI, routes: Sequence[Route], guards: list[DependsParam]) -> None:
+    for route in routes:
+        app.add_api_route(
+            f"/fhir{route.path}",
+            route.endpoint,
+            methods=[route.method],
+            summary=route.summary,
+            tags=[route.resource or "system"],
+            dependencies=guards,
+            openapi_extra=BODY_SCHEMA if route.body else None,
+        )

@@ -1,0 +1,49 @@
+"""``GET /healthz`` (the process answers) and ``GET /readyz`` (the database answers and every
+target's adapter is installed); outside ``/fhir`` and the CapabilityStatement, as probes are."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import Request
+from fastapi.responses import Response
+
+from fhir_werk.delivery import adapter_names
+from fhir_werk.service._http import fhir_response
+from fhir_werk.service._service import ServiceDep
+from fhir_werk.shared import issue, outcome
+
+
+def healthz(request: Request) -> Response:
+    """Liveness: 200 while the process serves requests."""
+    return fhir_response(request, outcome([issue("information", "informational", "In leven.", "Alive.")]))
+
+
+def readyz(request: Request, service: ServiceDep) -> Response:
+    """Readiness: 200 when the database and the targets can be used, 503 (with the reason) when not."""
+    problems = []
+    try:
+        with service.engine.connect() as db:
+            db.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        problems.append(
+            issue(
+                "error",
+                "transient",
+                f"De database antwoordt niet ({type(exc).__name__}).",
+                f"The database does not answer ({type(exc).__name__}).",
+            )
+        )
+    known = set(adapter_names())
+    for target in service.settings.targets:
+        if target not in known:
+            problems.append(
+                issue(
+                    "error",
+                    "transient",
+                    f"Doel '{target}' heeft geen geïnstalleerde adapter.",
+                    f"Target '{target}' has no installed adapter.",
+                )
+            )
+    if problems:
+        return fhir_response(request, outcome(problems), 503)
+    return fhir_response(request, outcome([issue("information", "informational", "Klaar.", "Ready.")]))

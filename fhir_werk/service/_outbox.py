@@ -1,0 +1,219 @@
+"""The outbox: one delivery job per response version and target, claimed by one worker at a time.
+
+States: ``queued`` → ``delivered``; a failed try → ``retrying`` (exponential backoff) → after
+``max_attempts`` failures ``dead`` with the reason; a final failure (no consent, a conflict, a
+rejected bundle) is ``dead`` at once. A newer version of the same response *supersedes* the
+jobs of older versions that no worker holds (the newer bundle carries everything). ``dropped``
+by hand (``fhir-werk outbox drop``).
+
+Claims. A worker holds a job for ``lease_seconds`` (``claimed_until``); a killed worker's job is
+free again once the lease ends, so delivery is at least once and the adapters' idempotent
+writes (conditional creates, the ledger) make it effectively once. On PostgreSQL the candidate
+row is locked ``FOR UPDATE SKIP LOCKED`` so concurrent workers on many machines pass each other
+without waiting; SQLite has one writer at a time, so there the claim is a compare-and-set
+``UPDATE ... WHERE job = :job AND state IN ('queued', 'retrying') AND claimed_until is free``
+that only one worker can win. The lease value is the claim's token: a worker whose lease ran out
+and was taken over cannot write its (late) result over the new holder's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+import sqlalchemy as sa
+
+from fhir_werk.service._schema import deliveries
+from fhir_werk.service._time import now
+
+ACTIVE: Final = ("queued", "retrying")
+STATES: Final = ("queued", "retrying", "delivered", "dead", "superseded", "dropped")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivery job as stored."""
+
+    job: int
+    response_id: str
+    version: int
+    target: str
+    state: str
+    attempts: int
+    next_try: float
+    claimed_until: float | None
+    last_error: str | None
+    result: Any
+
+
+def _job(row: Any) -> Job:
+    return Job(
+        int(row.job),
+        str(row.response_id),
+        int(row.version),
+        str(row.target),
+        str(row.state),
+        int(row.attempts),
+        float(row.next_try),
+        row.claimed_until,
+        row.last_error,
+        json.loads(row.result) if row.result else None,
+    )
+
+
+def _free(moment: float) -> sa.ColumnElement[bool]:
+    return sa.or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment)
+
+
+def enqueue(db: sa.Connection, response_id: str, version: int, targets: Sequence[str]) -> None:
+    """Queue ``version`` of the response for every target, in the caller's transaction."""
+    moment = now()
+    db.execute(
+        deliveries.update()
+        .where(
+            deliveries.c.response_id == response_id,
+            deliveries.c.version < version,
+            deliveries.c.state.in_(ACTIVE),
+            _free(moment),
+        )
+        .values(state="superseded", updated=moment)
+    )
+    for target in targets:
+        db.execute(
+            deliveries.insert().values(
+                response_id=response_id,
+                version=version,
+                target=target,
+                state="queued",
+                attempts=0,
+                next_try=moment,
+                created=moment,
+                updated=moment,
+            )
+        )
+
+
+def claim(engine: sa.Engine, lease_seconds: float) -> Job | None:
+    """Claim the job due first, for ``lease_seconds``; None when nothing is due."""
+    for _ in range(5):  # lost a compare-and-set race: look again
+        moment = now()
+        other = deliveries.alias("other")
+        held_elsewhere = (
+            sa.select(other.c.job)
+            .where(
+                other.c.response_id == deliveries.c.response_id,
+                other.c.target == deliveries.c.target,
+                other.c.job != deliveries.c.job,
+                other.c.claimed_until >= moment,
+                other.c.state.in_(ACTIVE),
+            )
+            .exists()
+        )
+        due = (
+            sa.select(deliveries)
+            .where(deliveries.c.state.in_(ACTIVE), deliveries.c.next_try <= moment, _free(moment))
+            .where(~held_elsewhere)
+            .order_by(deliveries.c.next_try, deliveries.c.job)
+            .limit(1)
+        )
+        with engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True, of=deliveries)
+            row = db.execute(due).first()
+            if row is None:
+                return None
+            lease = moment + lease_seconds
+            won = db.execute(
+                deliveries.update()
+                .where(deliveries.c.job == row.job, deliveries.c.state.in_(ACTIVE), _free(moment))
+                .values(claimed_until=lease, updated=moment)
+            )
+            if won.rowcount == 1:
+                return _claimed(row, lease)
+    return None
+
+
+def _claimed(row: Any, lease: float) -> Job:
+    return replace(_job(row), claimed_until=lease)
+
+
+def _finish(engine: sa.Engine, job: Job, **values: Any) -> bool:
+    with engine.begin() as db:
+        done = db.execute(
+            deliveries.update()
+            .where(deliveries.c.job == job.job, deliveries.c.claimed_until == job.claimed_until)
+            .values(claimed_until=None, updated=now(), **values)
+        )
+    return bool(done.rowcount == 1)
+
+
+def succeed(engine: sa.Engine, job: Job, result: Any) -> bool:
+    """Mark a claimed job delivered with ``result``; False when the claim was lost meanwhile."""
+    return _finish(
+        engine, job, state="delivered", attempts=job.attempts + 1, last_error=None, result=json.dumps(result)
+    )
+
+
+def fail(
+    engine: sa.Engine,
+    job: Job,
+    reason: str,
+    *,
+    final: bool,
+    max_attempts: int,
+    backoff: float,
+    backoff_max: float,
+) -> bool:
+    """Record a failed try: retry after ``backoff * 2**(attempts-1)`` (at most ``backoff_max``)
+    seconds, or dead when ``final`` or at ``max_attempts``."""
+    attempts = job.attempts + 1
+    if final or attempts >= max_attempts:
+        return _finish(engine, job, state="dead", attempts=attempts, last_error=reason)
+    wait = min(backoff * 2 ** (attempts - 1), backoff_max)
+    return _finish(engine, job, state="retrying", attempts=attempts, last_error=reason, next_try=now() + wait)
+
+
+def jobs(
+    engine: sa.Engine, *, response_id: str | None = None, states: Sequence[str] | None = None
+) -> list[Job]:
+    """The jobs (of one response, in some states), oldest first."""
+    query = sa.select(deliveries).order_by(deliveries.c.job)
+    if response_id is not None:
+        query = query.where(deliveries.c.response_id == response_id)
+    if states is not None:
+        query = query.where(deliveries.c.state.in_(states))
+    with engine.connect() as db:
+        return [_job(row) for row in db.execute(query)]
+
+
+def retry(engine: sa.Engine, job: int) -> bool:
+    """Queue a dead, retrying or dropped job again at once, its attempts reset."""
+    with engine.begin() as db:
+        done = db.execute(
+            deliveries.update()
+            .where(deliveries.c.job == job, deliveries.c.state.in_(("dead", "retrying", "dropped")))
+            .values(state="queued", attempts=0, next_try=now(), claimed_until=None, updated=now())
+        )
+    return bool(done.rowcount == 1)
+
+
+def drop(engine: sa.Engine, job: int) -> bool:
+    """Give up a job that is not delivered (kept as ``dropped``, for the record)."""
+    with engine.begin() as db:
+        done = db.execute(
+            deliveries.update()
+            .where(deliveries.c.job == job, deliveries.c.state.in_(("queued", "retrying", "dead")))
+            .values(state="dropped", claimed_until=None, updated=now())
+        )
+    return bool(done.rowcount == 1)
+
+
+def depth(engine: sa.Engine) -> int:
+    """How many jobs wait for delivery."""
+    with engine.connect() as db:
+        found = db.execute(
+            sa.select(sa.func.count()).select_from(deliveries).where(deliveries.c.state.in_(ACTIVE))
+        ).scalar_one()
+    return int(found)

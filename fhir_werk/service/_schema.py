@@ -1,0 +1,59 @@
+"""The service's tables (SQLAlchemy Core): responses with their versions, and the outbox.
+
+The tables themselves are made by the Alembic migrations shipped in ``migrations/`` (run on
+start); these definitions are what the queries are written against and must match the newest
+migration (a test compares them).
+
+- ``responses``: the current version of each QuestionnaireResponse and the columns it is
+  searched by (subject, status, authored in UTC, identifier).
+- ``response_versions``: every version ever stored, with the Bundle extracted from it.
+- ``deliveries``: the outbox, one job per response version and target.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlalchemy as sa
+
+metadata: Final = sa.MetaData()
+
+responses: Final = sa.Table(
+    "responses",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(256), nullable=True, index=True),
+    sa.Column("authored", sa.String(40), nullable=True, index=True),
+    sa.Column("identifier", sa.String(512), nullable=True, index=True, unique=True),
+    sa.Column("last_updated", sa.String(40), nullable=False),
+)
+
+response_versions: Final = sa.Table(
+    "response_versions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("resource", sa.Text, nullable=False),
+    sa.Column("bundle", sa.Text, nullable=True),
+    sa.Column("last_updated", sa.String(40), nullable=False),
+)
+
+deliveries: Final = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("job", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("response_id", sa.String(64), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("target", sa.String(128), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_try", sa.Float, nullable=False),
+    sa.Column("claimed_until", sa.Float, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+    sa.Index("deliveries_due", "state", "next_try"),
+)

@@ -1,0 +1,91 @@
+"""The service's settings: environment variables ``FHIR_WERK_SERVICE_*`` (pydantic-settings).
+
+With no configuration at all the service runs in *local mode*: bound to 127.0.0.1, an SQLite
+file in the data folder, and the ``file`` adapter writing into ``<data folder>/aflevering``. The
+data folder and the database URL are also read from the shorter ``FHIR_WERK_DATA_DIR`` and
+``FHIR_WERK_DATABASE_URL`` that issue 11 names.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Final
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class ServiceSettings(BaseSettings):
+    """Everything ``fhir-werk serve`` and ``fhir-werk worker`` need (env ``FHIR_WERK_SERVICE_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="FHIR_WERK_SERVICE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    data_dir: Path = Field(
+        default=Path("fhir-werk-data"),
+        validation_alias=AliasChoices("FHIR_WERK_SERVICE_DATA_DIR", "FHIR_WERK_DATA_DIR", "data_dir"),
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FHIR_WERK_SERVICE_DATABASE_URL", "FHIR_WERK_DATABASE_URL", "database_url"
+        ),
+    )
+    """SQLAlchemy URL; None means the SQLite file ``<data_dir>/fhir-werk.sqlite3`` (WAL)."""
+    targets: list[str] = Field(default_factory=lambda: ["file"])
+    """Adapter names (entry points ``fhir_werk.adapters``) every accepted response goes to."""
+    file_directory: Path | None = None
+    """The folder of the ``file`` adapter; None means ``<data_dir>/aflevering``."""
+    recipient: str = "eigen-epd"
+    purpose: str = "re-integratie"
+    max_body_bytes: int = Field(default=4_000_000, gt=0)
+    in_process_worker: bool = True
+    """``serve`` delivers in a thread of its own as well; off when ``fhir-werk worker`` runs apart."""
+    max_attempts: int = Field(default=8, ge=1)
+    """Failed deliveries after which a job is dead (a dead letter with the reason)."""
+    backoff_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=900.0, gt=0)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    """How long a claimed job is the claimer's; after that (a killed worker) another may take it."""
+    poll_seconds: float = Field(default=1.0, gt=0)
+    page_size: int = Field(default=20, ge=1)
+    max_page_size: int = Field(default=100, ge=1)
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_jwks_url: str | None = None
+
+    @property
+    def database(self) -> str:
+        """The database URL in use."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'fhir-werk.sqlite3').resolve()}"
+
+    @property
+    def delivery_directory(self) -> Path:
+        """The ``file`` adapter's folder."""
+        return self.file_directory if self.file_directory is not None else self.data_dir / "aflevering"
+
+    @property
+    def auth_configured(self) -> bool:
+        """True when an issuer, audience and JWKS URL are all set."""
+        return bool(self.auth_issuer and self.auth_audience and self.auth_jwks_url)
+
+    @property
+    def local(self) -> bool:
+        """True when bound to a loopback interface only (the local mode)."""
+        return is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and every loopback address (127.0.0.0/8, ::1)."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

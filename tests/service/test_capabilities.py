@@ -1,0 +1,93 @@
+"""``GET /fhir/metadata`` lists exactly what the service does, and every listed interaction answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fhir_werk.service import ROUTES
+
+from .kit import FHIR, TestClient, body, example, post
+
+
+def test_the_statement_lists_the_route_table(client: TestClient) -> None:
+    statement = client.get("/fhir/metadata").json()
+    assert statement["resourceType"] == "CapabilityStatement"
+    assert statement["fhirVersion"] == "4.0.1"
+    assert statement["kind"] == "instance"
+    (rest,) = statement["rest"]
+    listed = {(r["type"], i["code"]) for r in rest["resource"] for i in r["interaction"]}
+    routed = {(r.resource, r.interaction) for r in ROUTES if r.resource and r.interaction}
+    assert listed == routed
+    assert listed == {
+        ("Questionnaire", "read"),
+        ("Questionnaire", "search-type"),
+        ("QuestionnaireResponse", "create"),
+        ("QuestionnaireResponse", "update"),
+        ("QuestionnaireResponse", "read"),
+        ("QuestionnaireResponse", "vread"),
+        ("QuestionnaireResponse", "history-instance"),
+        ("QuestionnaireResponse", "search-type"),
+    }
+    operations = {(r["type"], o["name"]) for r in rest["resource"] for o in r.get("operation", [])}
+    assert operations == {
+        ("Questionnaire", "assemble"),
+        ("QuestionnaireResponse", "validate"),
+        ("QuestionnaireResponse", "extract"),
+        ("QuestionnaireResponse", "delivery"),
+    }
+    by_type = {r["type"]: r for r in rest["resource"]}
+    assert {p["name"] for p in by_type["QuestionnaireResponse"]["searchParam"]} == {
+        "subject",
+        "patient",
+        "status",
+        "authored",
+        "identifier",
+    }
+    assert {p["name"] for p in by_type["Questionnaire"]["searchParam"]} == {
+        "url",
+        "version",
+        "name",
+        "status",
+        "title",
+    }
+    assert "Lokale modus" in rest["security"]["description"]
+
+
+def _request(client: TestClient, resource_type: str, code: str, qr: dict[str, Any]) -> Any:
+    """The standard FHIR request of an interaction (http.html), not taken from the route table."""
+    ids = {"Questionnaire": "leidraad", "QuestionnaireResponse": qr["id"]}
+    instance = f"/fhir/{resource_type}/{ids[resource_type]}"
+    return {
+        "read": lambda: client.get(instance),
+        "vread": lambda: client.get(f"{instance}/_history/1"),
+        "history-instance": lambda: client.get(f"{instance}/_history"),
+        "search-type": lambda: client.get(f"/fhir/{resource_type}"),
+        "create": lambda: post(client, example("sanne-werkt-met-klachten")),
+        "update": lambda: client.put(instance, content=body(qr), headers=FHIR),
+    }[code]()
+
+
+def _operation(client: TestClient, resource_type: str, name: str, qr: dict[str, Any]) -> Any:
+    instance = {"Questionnaire": "leidraad", "QuestionnaireResponse": qr["id"]}[resource_type]
+    if name in ("validate", "extract"):
+        return client.post(f"/fhir/{resource_type}/${name}", content=body(example()), headers=FHIR)
+    return client.get(f"/fhir/{resource_type}/{instance}/${name}")
+
+
+@pytest.mark.parametrize("kind", ["interaction", "operation"])
+def test_every_listed_interaction_answers(client: TestClient, kind: str) -> None:
+    qr = post(client, example()).json()
+    statement = client.get("/fhir/metadata").json()
+    checked = 0
+    for resource in statement["rest"][0]["resource"]:
+        for entry in resource.get(kind, []):
+            if kind == "interaction":
+                answer = _request(client, resource["type"], entry["code"], qr)
+            else:
+                answer = _operation(client, resource["type"], entry["name"], qr)
+            assert answer.status_code in (200, 201), (resource["type"], entry, answer.text[:300])
+            assert answer.headers["content-type"] == "application/fhir+json"
+            checked += 1
+    assert checked == (8 if kind == "interaction" else 4)

@@ -1,0 +1,28 @@
+"""The service's public face is pinned: a name added or removed is a decision, not an accident."""
+
+from __future__ import annotations
+
+import fhir_werk.service
+
+
+def test_the_face_is_exactly_this() -> None:
+    assert fhir_werk.service.__all__ == [
+        "ROUTES",
+        "Job",
+        "Route",
+        "ServiceSettings",
+        "Store",
+        "UnsafeBindingError",
+        "Worker",
+        "check_binding",
+        "create_app",
+        "depth",
+        "drop",
+        "is_loopback",
+        "jobs",
+        "make_engine",
+        "migrate",
+        "retry",
+        "shown_database",
+        "start_banner",
+    ]
