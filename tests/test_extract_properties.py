@@ -26,8 +26,13 @@ TEXT = st.text(alphabet="abcdefghij klmnopqrstuvwxyzé’.,?", min_size=1, max_s
 DATE = st.dates().map(lambda d: d.isoformat())
 
 
+HEX_ID = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
+
+
 def _value(item: dict[str, Any]) -> st.SearchStrategy[Any]:
     kind = item["type"]
+    if item["linkId"] == "terugblik-doel-id":
+        return HEX_ID  # only identifiers fhir-werk made are carried (others are refused)
     if kind == "choice":
         codes = [o["valueCoding"]["code"] for o in item["answerOption"]]
         if item.get("repeats"):
@@ -39,6 +44,8 @@ def _value(item: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.booleans()
     if kind == "date":
         return DATE
+    if kind == "reference":
+        return st.lists(st.sampled_from(["QuestionnaireResponse/a", "QuestionnaireResponse/b"]), min_size=1)
     return TEXT
 
 
@@ -51,7 +58,8 @@ def responses(draw: st.DrawFn) -> dict[str, Any]:
         if item.get("required") or draw(st.booleans()):
             answers[item["linkId"]] = draw(_value(item))
     for link_id, group in REPEATING_GROUPS.items():
-        children = [c for c in group["item"] if c["type"] != "display"]
+        # Questions of non-repeating groups inside the repeating one are answered by the same mapping.
+        children = [c for c in walk(group["item"]) if c["type"] not in ("display", "group")]
         answers[link_id] = draw(
             st.lists(st.fixed_dictionaries({c["linkId"]: _value(c) for c in children}), max_size=3)
         )

@@ -65,6 +65,10 @@ def test_every_enable_when_refers_to_an_existing_question_of_compatible_type(
             target = items.get(condition["question"])
             assert target is not None, f"{item['linkId']} -> {condition['question']}"
             answer_key = next(k for k in condition if k.startswith("answer"))
+            if condition["operator"] == "exists":
+                # 'exists' asks for any answer at all: it fits every type, with a boolean.
+                assert answer_key == "answerBoolean", item["linkId"]
+                continue
             assert target["type"] == _ANSWER_TYPE[answer_key], item["linkId"]
             if answer_key == "answerCoding":
                 options = {
@@ -95,6 +99,7 @@ def test_every_coded_answer_is_in_a_published_code_system(questionnaire: dict[st
         "http://hl7.org/fhir/questionnaire-item-control",
         "http://terminology.hl7.org/CodeSystem/observation-category",
         "urn:iso:std:iso:3166",
+        "http://hl7.org/fhir/uv/sdc/CodeSystem/launchContext",
     }
 
 
@@ -202,7 +207,15 @@ def test_toelichting_is_help_and_meer_weten_has_real_hyperlinks() -> None:
 def test_root_follows_the_four_steps_and_refers_to_every_theme_module() -> None:
     root = by_id("leidraad")
     top = [i["linkId"] for i in root["item"]]
-    assert top[:5] == ["leidraad-inleiding", "stap-1", "situatie", "situatie-uitkering", "stap-2"]
+    assert top[:7] == [
+        "leidraad-inleiding",
+        "terugblik-gesprek",
+        "terugblik",
+        "stap-1",
+        "situatie",
+        "situatie-uitkering",
+        "stap-2",
+    ]
     assert top[-2:] == ["stap-3", "stap-4"]
     modules = [
         e["valueCanonical"]

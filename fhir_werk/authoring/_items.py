@@ -10,6 +10,9 @@ from typing import Any
 from fhir_werk.authoring._fhir import coding, item_control, text_pair, xhtml
 from fhir_werk.authoring._source import SourceCodes, SourceConcept, SourceItem
 from fhir_werk.shared import (
+    HIDDEN,
+    INITIAL_EXPRESSION,
+    ITEM_POPULATION_CONTEXT,
     MAX_VALUE,
     MIN_VALUE,
     OBSERVATION_EXTRACT,
@@ -23,7 +26,7 @@ _ANCHORS = {
     "positief": (("0 = heel negatief", "0 = very negative"), ("10 = heel positief", "10 = very positive")),
     "invloed": (("0 = geen invloed", "0 = no influence"), ("10 = grote invloed", "10 = great influence")),
 }
-_PLAIN_TYPES = {"text", "string", "boolean", "integer", "date"}
+_PLAIN_TYPES = {"text", "string", "boolean", "integer", "date", "reference"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,15 @@ class ItemBuilder:
         self.codes = codes
         self.value_set_of = value_set_of
 
-    def enable_when(self, when: Mapping[str, list[str] | bool]) -> dict[str, Any]:
-        """enableWhen conditions; several codes for one question mean 'any of them'."""
+    def enable_when(self, when: Mapping[str, str | list[str] | bool]) -> dict[str, Any]:
+        """enableWhen conditions; several codes for one question mean 'any of them';
+        ``exists`` / ``missing`` ask whether the question has an answer at all."""
         conditions: list[dict[str, Any]] = []
         for question, answer in when.items():
+            if isinstance(answer, str):
+                exists = {"question": question, "operator": "exists", "answerBoolean": answer == "exists"}
+                conditions.append(exists)
+                continue
             if isinstance(answer, bool):
                 conditions.append({"question": question, "operator": "=", "answerBoolean": answer})
                 continue
@@ -121,12 +129,15 @@ class ItemBuilder:
             item["type"] = kind
         if source.control:
             extensions.append(item_control(source.control))
+        extensions += _population(source)
         if source.when:
             item |= self.enable_when(source.when)
         if source.required:
             item["required"] = True
         if source.repeats:
             item["repeats"] = True
+        if source.read_only:
+            item["readOnly"] = True
         if extensions:
             item["extension"] = extensions
         if children:
@@ -149,6 +160,29 @@ class ItemBuilder:
                 "extension": [item_control("upper")],
             },
         ]
+
+
+def _fhirpath(expression: str, name: str | None = None) -> dict[str, Any]:
+    value: dict[str, Any] = {"language": "text/fhirpath", "expression": expression}
+    return {"name": name, **value} if name else value
+
+
+def _population(source: SourceItem) -> list[dict[str, Any]]:
+    """SDC ``$populate`` declarations: where a repeating group's repetitions come from, an
+    item's initial value, and whether the item is shown at all."""
+    found: list[dict[str, Any]] = []
+    if source.context is not None:
+        found.append(
+            {
+                "url": ITEM_POPULATION_CONTEXT,
+                "valueExpression": _fhirpath(source.context.expression, source.context.name),
+            }
+        )
+    if source.initial is not None:
+        found.append({"url": INITIAL_EXPRESSION, "valueExpression": _fhirpath(source.initial)})
+    if source.hidden:
+        found.append({"url": HIDDEN, "valueBoolean": True})
+    return found
 
 
 SITUATION_TEXT = ("Wat is uw situatie? (maak een keuze)", "What is your situation? (make a choice)")

@@ -9,8 +9,21 @@ from fhir_werk.authoring import _templates
 from fhir_werk.authoring._fhir import text_pair
 from fhir_werk.authoring._items import CodeLists, ItemBuilder, situation_items
 from fhir_werk.authoring._metadata import metadata
-from fhir_werk.authoring._source import SourceItem, SourceQuestionnaire
-from fhir_werk.shared import ASSEMBLE_EXPECTATION, OBSERVATION_CATEGORY, SUB_QUESTIONNAIRE, VERSION, canonical
+from fhir_werk.authoring._source import SourceItem, SourceQuestionnaire, SourceVariable
+from fhir_werk.authoring._template_parts import template_extract
+from fhir_werk.shared import (
+    ASSEMBLE_EXPECTATION,
+    INITIAL_EXPRESSION,
+    LAUNCH_CONTEXT,
+    OBSERVATION_CATEGORY,
+    SUB_QUESTIONNAIRE,
+    VARIABLE,
+    VERSION,
+    canonical,
+    translated,
+)
+
+LAUNCH_CONTEXT_SYSTEM = "http://hl7.org/fhir/uv/sdc/CodeSystem/launchContext"
 
 _SURVEY = {
     "url": OBSERVATION_CATEGORY,
@@ -41,11 +54,45 @@ class _Templates:
 
     def attach(self, item: dict[str, Any], template: dict[str, Any]) -> None:
         self.contained.setdefault(template["id"], template)
-        item.setdefault("extension", []).append(_templates.template_extract(template["id"]))
+        item.setdefault("extension", []).append(template_extract(template["id"]))
 
 
 def _scale_codes(sources: Iterable[SourceQuestionnaire]) -> dict[str, str]:
     return {i.key: i.code for s in sources for i in _walk(s.items) if i.kind == "scale" and i.code}
+
+
+def _prefilled(situation: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """In the leidraad, the situation is filled in from the last conversation (SDC $populate)."""
+    for item in situation:
+        answer = f"%vorige.entry.resource.item.where(linkId = '{item['linkId']}').answer.value"
+        expression = {"language": "text/fhirpath", "expression": answer}
+        item.setdefault("extension", []).append({"url": INITIAL_EXPRESSION, "valueExpression": expression})
+    return situation
+
+
+def _launch(variables: Iterable[SourceVariable]) -> list[dict[str, Any]]:
+    """The launch context (the patient) and the x-fhir-query variables ``$populate`` runs."""
+    context = {
+        "url": LAUNCH_CONTEXT,
+        "extension": [
+            {"url": "name", "valueCoding": {"system": LAUNCH_CONTEXT_SYSTEM, "code": "patient"}},
+            {"url": "type", "valueCode": "Patient"},
+        ],
+    }
+    queries = [
+        {
+            "url": VARIABLE,
+            "valueExpression": {
+                "name": v.name,
+                "language": "application/x-fhir-query",
+                "expression": v.query,
+                "description": v.description,
+                "_description": translated(v.description, v.en),
+            },
+        }
+        for v in variables
+    ]
+    return [context, *queries] if queries else []
 
 
 class QuestionnaireFactory:
@@ -114,7 +161,7 @@ class QuestionnaireFactory:
         items: list[dict[str, Any]] = []
         for source in self.root.items:
             if source.situation:
-                items += self._situation(templates, standalone_only=False)
+                items += _prefilled(self._situation(templates, standalone_only=False))
             elif source.themes:
                 items += [self._theme_slot(n) for n in source.themes]
             else:
@@ -124,6 +171,7 @@ class QuestionnaireFactory:
             "Questionnaire", self.root.id, self.root.name, (self.root.title, self.root.title_en), description
         )
         resource = self._finish(resource, templates, items, "assemble-root")
+        resource["extension"] += _launch(self.root.variables)
         return resource
 
     def _theme_slot(self, number: int) -> dict[str, Any]:

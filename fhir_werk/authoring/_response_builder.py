@@ -31,6 +31,8 @@ def _answer(item: Resource, value: Any) -> Resource:
                 coding = {k: option["valueCoding"][k] for k in ("system", "code", "display")}
                 return {"valueCoding": coding}
         raise ValueError(f"{item['linkId']}: {value!r} is geen antwoordoptie")
+    if item["type"] == "reference":
+        return {"valueReference": value if isinstance(value, dict) else {"reference": value}}
     return {_VALUE_KEY[item["type"]]: value}
 
 

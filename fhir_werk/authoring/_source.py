@@ -9,8 +9,39 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 ItemType = Literal[
-    "group", "display", "help", "links", "text", "string", "boolean", "integer", "date", "choice", "scale"
+    "group",
+    "display",
+    "help",
+    "links",
+    "text",
+    "string",
+    "boolean",
+    "integer",
+    "date",
+    "choice",
+    "scale",
+    "reference",
 ]
+
+
+class SourcePopulation(BaseModel):
+    """A named FHIRPath expression: an item population context (SDC ``$populate``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    expression: str
+
+
+class SourceVariable(BaseModel):
+    """A Questionnaire variable filled from the patient's record by a FHIR query (x-fhir-query)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    query: str
+    description: str
+    en: str
 
 
 class SourceItem(BaseModel):
@@ -25,13 +56,18 @@ class SourceItem(BaseModel):
     en: str | None = None
     required: bool = False
     repeats: bool = False
-    when: dict[str, list[str] | bool] | None = None
+    when: dict[str, Literal["exists", "missing"] | list[str] | bool] | None = None
     value_set: str | None = Field(default=None, alias="valueSet")
     control: str | None = None
     code: str | None = None
     anchors: Literal["positief", "invloed"] | None = None
     plus_one: str | None = None
     extract: str | None = None
+    # SDC $populate: filled from the patient's record, hidden or shown read-only.
+    hidden: bool = False
+    read_only: bool = Field(default=False, alias="readOnly")
+    initial: str | None = None
+    context: SourcePopulation | None = None
     items: list[SourceItem] = Field(default_factory=list)
     # Placeholders of the root: the situation question, and the theme modules.
     situation: bool = False
@@ -67,6 +103,7 @@ class SourceQuestionnaire(BaseModel):
     title_en: str
     description: str | None = None
     description_en: str | None = None
+    variables: list[SourceVariable] = Field(default_factory=list)
     items: list[SourceItem]
 
 

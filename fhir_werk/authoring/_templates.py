@@ -12,66 +12,20 @@ the templates ran (see docs/mapping.md).
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
-from fhir_werk.shared import ACTOR_ROLE, TEMPLATE_EXTRACT, code_system
-from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
-from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
-
-SNOMED: Final = "http://snomed.info/sct"
-
-
-def _value(expression: str) -> dict[str, Any]:
-    """A primitive's ``_field`` companion whose value comes from FHIRPath."""
-    return {"extension": [{"url": VALUE, "valueString": expression}]}
-
-
-def _context(expression: str) -> dict[str, Any]:
-    return {"url": CONTEXT, "valueString": expression}
-
-
-def _from(expression: str, **placeholder: str) -> dict[str, Any]:
-    """A complex element whose whole value comes from FHIRPath.
-
-    The placeholder fields keep the template itself a valid resource for validators (a Reference
-    with a display, a Coding with its system); extraction replaces the whole element.
-    """
-    return {"extension": [{"url": VALUE, "valueString": expression}], **placeholder}
-
-
-def _fixed(**values: str) -> dict[str, Any]:
-    """Fixed primitives inside a repeated element: the value, and the same as a FHIRPath literal.
-
-    SDC copies the static content of a repeated element; CSIRO's extractor keeps only templated
-    values there, so each fixed value is also given as an expression. The static value keeps the
-    template valid for FHIR validators; the expression gives the same value everywhere.
-    """
-    fixed: dict[str, Any] = {}
-    for name, value in values.items():
-        fixed[name] = value
-        fixed[f"_{name}"] = _value(f"'{value}'")
-    return fixed
-
-
-def _conditional_coding(context: str, system: str, code: str, display: str) -> dict[str, Any]:
-    """A fixed Coding that is present only when ``context`` has a result."""
-    return {"extension": [_context(context)], **_fixed(system=system, code=code, display=display)}
-
-
-def _person(expression: str) -> dict[str, Any]:
-    return _from(expression, display="(uit de ingevulde leidraad)")
-
-
-def template_extract(template_id: str) -> dict[str, Any]:
-    """The templateExtract extension that points at a contained template."""
-    return {
-        "url": TEMPLATE_EXTRACT,
-        "extension": [{"url": "template", "valueReference": {"reference": f"#{template_id}"}}],
-    }
-
-
-def _coding(system_id: str, code: str, display: str) -> dict[str, Any]:
-    return {"system": code_system(system_id), "code": code, "display": display}
+from fhir_werk.authoring._review_templates import earlier_conversations, review_activity, review_goal
+from fhir_werk.authoring._template_parts import (
+    SNOMED,
+    coding,
+    conditional_coding,
+    context,
+    fixed,
+    from_,
+    person,
+    value,
+)
+from fhir_werk.shared import ACTOR_ROLE, code_system
 
 
 def _goal(template_id: str, kind: tuple[str, str], description: str) -> dict[str, Any]:
@@ -79,11 +33,11 @@ def _goal(template_id: str, kind: tuple[str, str], description: str) -> dict[str
         "resourceType": "Goal",
         "id": template_id,
         "lifecycleStatus": "proposed",
-        "category": [{"coding": [_coding("doelsoort", *kind)]}],
-        "description": {"_text": _value(description)},
-        "subject": _person("%resource.subject"),
-        "_startDate": _value("%resource.authored.toString().substring(0, 10)"),
-        "expressedBy": _person("%resource.subject"),
+        "category": [{"coding": [coding("doelsoort", *kind)]}],
+        "description": {"_text": value(description)},
+        "subject": person("%resource.subject"),
+        "_startDate": value("%resource.authored.toString().substring(0, 10)"),
+        "expressedBy": person("%resource.subject"),
     }
 
 
@@ -95,43 +49,45 @@ def careplan() -> dict[str, Any]:
         "id": "tpl-careplan",
         "status": "active",
         "intent": "plan",
-        "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
+        "category": [{"coding": [coding("careplan-categorie", "werk", "Werk")]}],
         "title": "Werk (Arbeid als medicijn)",
-        "subject": _person("%resource.subject"),
-        "_created": _value("%resource.authored"),
-        "author": _person("%resource.author"),
+        "subject": person("%resource.subject"),
+        "_created": value("%resource.authored"),
+        "author": person("%resource.author"),
+        "supportingInfo": [earlier_conversations()],
         "activity": [
+            review_activity(),
             {
-                "extension": [_context(step)],
+                "extension": [context(step)],
                 "detail": {
-                    **_fixed(status="not-started"),
-                    "_description": _value("item.where(linkId='afspraak-wat').answer.value"),
+                    **fixed(status="not-started"),
+                    "_description": value("item.where(linkId='afspraak-wat').answer.value"),
                     "performer": [
                         {
                             "extension": [
                                 {
                                     "url": ACTOR_ROLE,
-                                    "valueCoding": _from(
+                                    "valueCoding": from_(
                                         "item.where(linkId='afspraak-wie').answer.value",
                                         system=code_system("actorrol"),
                                     ),
                                 }
                             ],
                             "display": "(uitvoerder)",
-                            "_display": _value(
+                            "_display": value(
                                 "(item.where(linkId='afspraak-wie').answer.value.display"
                                 " | item.where(linkId='afspraak-wie-naam').answer.value).join(': ')"
                             ),
                         }
                     ],
-                    "scheduledPeriod": {"_end": _value("item.where(linkId='afspraak-wanneer').answer.value")},
+                    "scheduledPeriod": {"_end": value("item.where(linkId='afspraak-wanneer').answer.value")},
                 },
             },
             {
-                "extension": [_context("%resource.repeat(item).where(linkId='vervolggesprek')")],
+                "extension": [context("%resource.repeat(item).where(linkId='vervolggesprek')")],
                 "detail": {
-                    **_fixed(kind="Appointment", status="scheduled", description="Vervolggesprek over werk"),
-                    "scheduledPeriod": {"_start": _value("answer.value")},
+                    **fixed(kind="Appointment", status="scheduled", description="Vervolggesprek over werk"),
+                    "scheduledPeriod": {"_start": value("answer.value")},
                 },
             },
         ],
@@ -153,9 +109,9 @@ def punt_hoger(scale_link_id: str, scale_code: str, scale_display: str) -> dict[
     goal = _goal(f"tpl-punt-hoger-{scale_link_id}", ("punt-hoger", "Eén punt hoger scoren"), "answer.value")
     goal["target"] = [
         {
-            "extension": [_context(scale)],
-            "measure": {"coding": [_coding("schaal", scale_code, scale_display)]},
-            "_detailInteger": _value("iif(answer.value + 1 > 10, 10, answer.value + 1)"),
+            "extension": [context(scale)],
+            "measure": {"coding": [coding("schaal", scale_code, scale_display)]},
+            "_detailInteger": value("iif(answer.value + 1 > 10, 10, answer.value + 1)"),
         }
     ]
     return goal
@@ -174,31 +130,31 @@ def verwijzing() -> dict[str, Any]:
         "id": "tpl-verwijzing",
         "status": "draft",
         "intent": "proposal",
-        "category": [{"coding": [_coding("careplan-categorie", "werk", "Werk")]}],
+        "category": [{"coding": [coding("careplan-categorie", "werk", "Werk")]}],
         "code": {
             "coding": [
-                _conditional_coding(
+                conditional_coding(
                     f"{target}.where(code='bedrijfsarts' or code='arbeidsarts')",
                     SNOMED,
                     "306298002",
                     "Referral to occupational health physician",
                 ),
-                _conditional_coding(
+                conditional_coding(
                     f"{target}.where(code='arbodienst' or code='andere-arboprofessional')",
                     SNOMED,
                     "306152009",
                     "Referral to occupational health service",
                 ),
-                _from(target, system=code_system("verwijzing")),
+                from_(target, system=code_system("verwijzing")),
             ],
         },
-        "subject": _person("%resource.subject"),
-        "_authoredOn": _value("%resource.authored"),
-        "requester": _person("%resource.author"),
+        "subject": person("%resource.subject"),
+        "_authoredOn": value("%resource.authored"),
+        "requester": person("%resource.author"),
         "reasonCode": [
             {
-                "extension": [_context("item.where(linkId='t6-verwijzing-reden')")],
-                "_text": _value("answer.value"),
+                "extension": [context("item.where(linkId='t6-verwijzing-reden')")],
+                "_text": value("answer.value"),
             }
         ],
     }
@@ -227,28 +183,28 @@ def werksituatie() -> dict[str, Any]:
             "coding": [{"system": SNOMED, "code": "364703007", "display": "Employment detail"}],
             "text": "Werksituatie",
         },
-        "subject": _person("%resource.subject"),
-        "_effectiveDateTime": _value("%resource.authored"),
-        "performer": [_person("%resource.author")],
+        "subject": person("%resource.subject"),
+        "_effectiveDateTime": value("%resource.authored"),
+        "performer": [person("%resource.author")],
         "valueCodeableConcept": {
             # The answer's own coding comes last: CSIRO's extractor misplaces the fixed codings
             # of an array whose templated element stands before them.
             "coding": [
-                _conditional_coding(
+                conditional_coding(
                     f"{answer}.where(code='aan-het-werk' or code='baan-niet-werkend')",
                     SNOMED,
                     "224363007",
                     "Employed",
                 ),
-                _conditional_coding(f"{answer}.where(code='geen-werk')", SNOMED, "73438004", "Unemployed"),
-                _from(answer, system=code_system("werksituatie")),
+                conditional_coding(f"{answer}.where(code='geen-werk')", SNOMED, "73438004", "Unemployed"),
+                from_(answer, system=code_system("werksituatie")),
             ],
-            "_text": _value(f"{answer}.display"),
+            "_text": value(f"{answer}.display"),
         },
         "note": [
             {
-                "extension": [_context("%resource.repeat(item).where(linkId='situatie-uitkering')")],
-                "_text": _value("'Uitkering: ' + answer.value"),
+                "extension": [context("%resource.repeat(item).where(linkId='situatie-uitkering')")],
+                "_text": value("'Uitkering: ' + answer.value"),
             }
         ],
     }
@@ -272,8 +228,8 @@ def toestemming() -> dict[str, Any]:
             {"coding": [{"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}]},
             {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]},
         ],
-        "patient": _person("%resource.subject"),
-        "_dateTime": _value("%resource.authored"),
+        "patient": person("%resource.subject"),
+        "_dateTime": value("%resource.authored"),
         # The rule the patient consents under: the generic module's consent rule (seeds 001, 002).
         "policy": [
             {
@@ -283,14 +239,14 @@ def toestemming() -> dict[str, Any]:
         ],
         "provision": {
             "type": "deny",
-            "period": {"_start": _value("%resource.authored")},
+            "period": {"_start": value("%resource.authored")},
             "provision": [
                 {
-                    "extension": [_context(recipients)],
+                    "extension": [context(recipients)],
                     "type": "permit",
                     "period": {
-                        "_start": _value("%resource.authored"),
-                        "_end": _value("%resource.repeat(item).where(linkId='delen-tot').answer.value"),
+                        "_start": value("%resource.authored"),
+                        "_end": value("%resource.repeat(item).where(linkId='delen-tot').answer.value"),
                     },
                     "actor": [
                         {
@@ -300,13 +256,13 @@ def toestemming() -> dict[str, Any]:
                                         "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
                                         "code": "IRCP",
                                     },
-                                    _from("$this", system=code_system("deelontvanger")),
+                                    from_("$this", system=code_system("deelontvanger")),
                                 ]
                             },
-                            "reference": {"display": "(ontvanger)", "_display": _value("$this.display")},
+                            "reference": {"display": "(ontvanger)", "_display": value("$this.display")},
                         }
                     ],
-                    "purpose": [_coding("deeldoel", "re-integratie", "Terugkeer naar werk en re-integratie")],
+                    "purpose": [coding("deeldoel", "re-integratie", "Terugkeer naar werk en re-integratie")],
                     "class": [
                         {"system": "http://hl7.org/fhir/resource-types", "code": "CarePlan"},
                         {"system": "http://hl7.org/fhir/resource-types", "code": "Goal"},
@@ -330,6 +286,7 @@ def for_item(
         "toestemming": toestemming,
         "behandelplan": careplan,
         "werksituatie": werksituatie,
+        "terugblik-doel": review_goal,
     }
     if name not in builders:
         raise ValueError(f"item {source_link_id}: unknown extract template {name!r}")

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from fhir_werk.extraction._form import Form, compiled_form
 from fhir_werk.extraction._identity import Extracted, build_bundle
+from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
@@ -38,6 +39,9 @@ def usable_questionnaire(questionnaire: Resource, artifacts: Artifacts | None = 
         return questionnaire
     return assemble(questionnaire, (artifacts or published()).get)
 
+
+REVIEW_GOAL_TEMPLATE = "tpl-terugblik-doel"
+"""The template of an earlier goal in the follow-up: its achievement may come from a score."""
 
 Rank = tuple[tuple[int, int], ...]
 """Where a slot stands in the Questionnaire: (position of the linkId, repetition) per level."""
@@ -91,12 +95,23 @@ def _template_resources(
     form = _as_form(questionnaire)
     run = TemplateRun({"resource": response, "questionnaire": form.questionnaire}, fast=fast)
     found = [Extracted(run.resource(t, response), f"{name}@root") for name, t in form.root_templates]
-    for item, path, rank in walked if walked is not None else _walked(response, form):
+    walked = walked if walked is not None else _walked(response, form)
+    scores: dict[str, int] | None = None
+    for item, path, rank in walked:
         templates = form.item_templates.get(item.get("linkId", ""))
         if templates is None or not _answered(item):
             continue
         for name, template in templates:
-            found.append(Extracted(run.resource(template, item), f"{name}@{path}", rank))
+            resource = run.resource(template, item)
+            if name == REVIEW_GOAL_TEMPLATE:
+                if scores is None:
+                    scores = new_scores(
+                        (i, form.flagged[i["linkId"]])
+                        for i, _, _ in walked
+                        if i.get("linkId") in form.flagged
+                    )
+                resource = with_score_achievement(resource, item, scores)
+            found.append(Extracted(resource, f"{name}@{path}", rank))
     return found
 
 

@@ -13,6 +13,11 @@
   ``meta.tag`` made of the response identity and a digest of the response's content (without
   ``meta``), so each distinct version of a response gets its own Provenance, with activity
   CREATE, UPDATE or NULLIFY by the response's status, and the same version always the same one.
+- **One Werk plan per patient.** The CarePlan's identity comes from the response's *subject*,
+  not from the response: a follow-up conversation yields the same CarePlan, which delivery then
+  updates in place (its version history keeps every earlier state). An earlier goal reviewed in
+  the follow-up keeps the identifier it was created with (carried in the response by
+  ``$populate``), so it is the same Goal resource too.
 - **Links.** CarePlan.goal lists the Goals, CarePlan.supportingInfo the response and the scores,
   a referral becomes a CarePlan activity; Observations are ``derivedFrom`` the response and the
   Consent's ``sourceReference`` is the response. SDC 4.0.0 offers no way for the root template to
@@ -24,16 +29,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
 from fhir_werk.extraction._status import DATA_OPERATION, provenance_activity
-from fhir_werk.shared import BASE, Resource
+from fhir_werk.shared import BASE, InvalidInputError, Resource, issue, outcome
 
 IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
 TAG_SYSTEM: Final = f"{BASE}/CodeSystem/extractie"
 _NAMESPACE: Final = uuid.UUID("4f5c1a7e-6b43-5d0c-9a51-0f1e2d3c4b5a")
+_IDENTIFIER_VALUE: Final = re.compile(r"[0-9a-f]{32}")
 _ORDER: Final = ("Observation", "Goal", "ServiceRequest", "CarePlan", "Consent")
 
 
@@ -64,6 +71,60 @@ def content_digest(response: Resource) -> str:
     content = {k: v for k, v in response.items() if k != "meta"}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def subject_key(response: Resource) -> str:
+    """The patient the response is about, as a stable key: the reference, else the identifier."""
+    subject = response.get("subject") or {}
+    if subject.get("reference"):
+        return str(subject["reference"])
+    identifier = subject.get("identifier") or {}
+    return f"{identifier.get('system', '')}|{identifier.get('value', '')}"
+
+
+def plan_identity(response: Resource) -> tuple[str, str]:
+    """The (key, slot) the patient's one Werk CarePlan is derived from."""
+    return f"werkplan:{subject_key(response)}", "careplan"
+
+
+def carried_identifier(resource: Resource) -> str | None:
+    """The extraction identifier a template carried over from an earlier conversation, if any."""
+    for identifier in resource.get("identifier", []):
+        if isinstance(identifier, dict) and identifier.get("system") == IDENTIFIER_SYSTEM:
+            value = identifier.get("value")
+            return str(value) if value else None
+    return None
+
+
+def _ours_without_value(identifier: Any) -> bool:
+    return (
+        isinstance(identifier, dict)
+        and identifier.get("system") == IDENTIFIER_SYSTEM
+        and not identifier.get("value")
+    )
+
+
+def _check_carried(value: str, slot: str) -> None:
+    # The value goes into a conditional-create query: only what extraction itself makes passes.
+    if _IDENTIFIER_VALUE.fullmatch(value):
+        return
+    path = slot.split("@", 1)[-1]
+    raise InvalidInputError(
+        outcome(
+            [
+                issue(
+                    "error",
+                    "value",
+                    "Het kenmerk van een eerder doel is geen kenmerk dat fhir-werk maakte "
+                    "(32 tekens 0-9, a-f); vul het vervolggesprek opnieuw vooraf in (fhir-werk populate).",
+                    "The identifier of an earlier goal is not one fhir-werk made "
+                    "(32 characters 0-9, a-f); pre-fill the follow-up again (fhir-werk populate).",
+                    f"{path}/terugblik-doel-id",
+                )
+            ]
+        ),
+        status=422,
+    )
 
 
 def json_copy(value: Any) -> Any:
@@ -108,12 +169,26 @@ def _response_entry(response: Resource, key: str) -> Resource:
     return {"fullUrl": full_url, "resource": resource, "request": request}
 
 
-def _entry(item: Extracted, key: str) -> Resource:
+def _entry(item: Extracted, key: str, response: Resource) -> Resource:
     resource = json_copy(item.resource)
-    value = _identifier_value(key, item.slot)
-    resource["identifier"] = [{"system": IDENTIFIER_SYSTEM, "value": value}, *resource.get("identifier", [])]
+    carried = carried_identifier(resource)
+    if "identifier" in resource:
+        resource["identifier"] = [i for i in resource["identifier"] if not _ours_without_value(i)]
+    if carried is not None:
+        _check_carried(carried, item.slot)
+        value, full_url = carried, f"urn:uuid:{_uuid('carried', carried)}"
+    else:
+        if resource["resourceType"] == "CarePlan":
+            key, slot = plan_identity(response)
+        else:
+            slot = item.slot
+        value, full_url = _identifier_value(key, slot), f"urn:uuid:{_uuid(key, slot)}"
+        resource["identifier"] = [
+            {"system": IDENTIFIER_SYSTEM, "value": value},
+            *resource.get("identifier", []),
+        ]
     return {
-        "fullUrl": f"urn:uuid:{_uuid(key, item.slot)}",
+        "fullUrl": full_url,
         "resource": _ordered(resource),
         "request": {
             "method": "POST",
@@ -143,7 +218,9 @@ def _link(entries: list[Resource], response_ref: dict[str, str]) -> None:
         entry["resource"]["sourceReference"] = response_ref
     for entry in by_type.get("CarePlan", []):
         plan = entry["resource"]
-        plan["supportingInfo"] = [response_ref] + [_ref(e) for e in by_type.get("Observation", [])]
+        # This conversation first, then the earlier ones ($populate carried them), then the scores.
+        earlier = [r for r in plan.get("supportingInfo", []) if r != response_ref]
+        plan["supportingInfo"] = [response_ref, *earlier] + [_ref(e) for e in by_type.get("Observation", [])]
         if by_type.get("Goal"):
             plan["goal"] = [_ref(e) for e in by_type["Goal"]]
         referrals = [{"reference": _ref(e)} for e in by_type.get("ServiceRequest", [])]
@@ -192,7 +269,7 @@ def build_bundle(response: Resource, extracted: list[Extracted]) -> Resource:
     response_ref = _ref(first)
     # By type, then by where the slot stands in the Questionnaire: the same for any item order.
     ranked = sorted(extracted, key=lambda e: (_ORDER.index(e.resource["resourceType"]), e.rank, e.slot))
-    entries = [_entry(e, key) for e in ranked]
+    entries = [_entry(e, key, response) for e in ranked]
     _link(entries, response_ref)
     provenance = _provenance(response, key, response_ref, entries)
     bundle: dict[str, Any] = {

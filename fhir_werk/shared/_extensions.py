@@ -17,6 +17,9 @@ OBSERVATION_CATEGORY: Final = SDC + "sdc-questionnaire-observation-extract-categ
 SUB_QUESTIONNAIRE: Final = SDC + "sdc-questionnaire-subQuestionnaire"
 ASSEMBLE_EXPECTATION: Final = SDC + "sdc-questionnaire-assemble-expectation"
 ASSEMBLED_FROM: Final = SDC + "sdc-questionnaire-assembledFrom"
+LAUNCH_CONTEXT: Final = SDC + "sdc-questionnaire-launchContext"
+ITEM_POPULATION_CONTEXT: Final = SDC + "sdc-questionnaire-itemPopulationContext"
+INITIAL_EXPRESSION: Final = SDC + "sdc-questionnaire-initialExpression"
 
 # FHIR core
 ITEM_CONTROL: Final = CORE_EXT + "questionnaire-itemControl"
@@ -25,6 +28,8 @@ MIN_VALUE: Final = CORE_EXT + "minValue"
 MAX_VALUE: Final = CORE_EXT + "maxValue"
 SLIDER_STEP: Final = CORE_EXT + "questionnaire-sliderStepValue"
 TRANSLATION: Final = CORE_EXT + "translation"
+VARIABLE: Final = CORE_EXT + "variable"
+HIDDEN: Final = CORE_EXT + "questionnaire-hidden"
 
 # fhir-werk's own (StructureDefinitions published in questionnaires/fhir/)
 STANDALONE_ONLY: Final = BASE + "/StructureDefinition/alleen-zelfstandig"
