@@ -26,7 +26,7 @@ from fhir_werk.service._http import etag, fhir_response, version_of_etag
 from fhir_werk.service._ids import checked_id
 from fhir_werk.service._response_ops import accepted, response_of
 from fhir_werk.service._routes import Route
-from fhir_werk.service._search import Criteria
+from fhir_werk.service._search import response_criteria
 from fhir_werk.service._service import BodyDep, Service, ServiceDep
 from fhir_werk.service._store import Stored, new_id
 from fhir_werk.shared import (
@@ -72,7 +72,7 @@ def _conditional(service: Service, header: str) -> list[Stored]:
             ),
             400,
         )
-    _, found = service.store.search(Criteria(identifiers=tuple(v for _, v in query)), 2, 0)
+    _, found = service.store.search(response_criteria(query), 2, 0)
     return found
 
 

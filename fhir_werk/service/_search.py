@@ -116,10 +116,11 @@ def response_criteria(query: Sequence[tuple[str, str]]) -> Criteria:
 def paging(query: Mapping[str, str], default: int, maximum: int) -> tuple[int, int]:
     """``_count`` (capped at ``maximum``) and ``_offset`` from the query; 400 when not numbers."""
     count_text, offset_text = query.get("_count", str(default)), query.get("_offset", "0")
-    if not count_text.isdigit() or not offset_text.isdigit():
+    # More than nine digits cannot be a real position and would overflow the database's integer.
+    if not (count_text.isdigit() and offset_text.isdigit() and len(offset_text) <= 9):
         raise _refuse(
             "_count",
-            "_count en _offset moeten hele getallen zijn (0 of meer).",
-            "_count and _offset must be whole numbers (0 or more).",
+            "_count en _offset moeten hele getallen zijn (0 of meer; _offset ten hoogste 999999999).",
+            "_count and _offset must be whole numbers (0 or more; _offset at most 999999999).",
         )
     return min(int(count_text), maximum), int(offset_text)
