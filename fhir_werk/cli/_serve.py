@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Annotated, Any
@@ -44,26 +45,45 @@ def serve(
     """
     import uvicorn
 
-    from fhir_werk.service import UnsafeBindingError, check_binding, create_app, start_banner
+    from fhir_werk.service import (
+        UnsafeBindingError,
+        check_binding,
+        create_app,
+        make_engine,
+        migrate,
+        start_banner,
+    )
 
     settings = _settings(host=host, port=port, in_process_worker=False if no_worker else None)
     try:
         check_binding(settings)
     except UnsafeBindingError as exc:
         raise WrongUsageError(exc.outcome, exc.status) from exc
-    application = create_app(settings)
-    for line in start_banner(settings, settings.port):
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,  # request lines carry ids and search values; no patient data in logs
+        "log_level": "warning",
+        "server_header": False,
+    }
+    if workers == 1:
+        application = create_app(settings)
+        _banner(start_banner(settings, settings.port))
+        uvicorn.Server(uvicorn.Config(application, **options)).run()
+        return
+    # Several processes: uvicorn starts each from the factory, which reads the environment; the
+    # schema is brought up to date once here, so the processes do not race to migrate.
+    os.environ["FHIR_WERK_SERVICE_IN_PROCESS_WORKER"] = "true" if settings.in_process_worker else "false"
+    engine = make_engine(settings.database)
+    migrate(engine)
+    engine.dispose()
+    _banner([*start_banner(settings, settings.port), f"Serverprocessen: {workers}."])
+    uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
+
+
+def _banner(lines: list[str]) -> None:
+    for line in lines:
         echo(line, err=True)
-    config = uvicorn.Config(
-        application,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        access_log=False,  # request lines carry ids and search values; no patient data in logs
-        log_level="warning",
-        server_header=False,
-    )
-    uvicorn.Server(config).run()
 
 
 @app.command("worker")
