@@ -6,7 +6,8 @@ of what was written, the response it came from and that response's patient. The 
 (:mod:`._lifecycle`) reads it to tell an amended response from a new one, to see that someone
 else changed a resource since fhir-werk wrote it (the version moved on), to retire what a new
 version of the response no longer yields, and to refuse a response identifier that arrives for
-another patient. Updated only after a target confirmed a write, in one SQLite transaction.
+another patient. Updated only after a target confirmed a write, in one SQLite transaction
+(WAL mode, every commit synced; one connection per thread).
 
 The copy holds patient data, as the target does: the file lives beside the audit log, under the
 institution's control (``FHIR_WERK_LEDGER_PATH``), never in logs.
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -79,7 +81,10 @@ class Ledger:
         self.path = str(path)
         # An in-memory database lives as long as its connection: keep that one open.
         self._memory = sqlite3.connect(":memory:") if self.path == ":memory:" else None
+        self._local = threading.local()
         with self._db() as db, db:
+            if self._memory is None:
+                _write_ahead(db)
             db.executescript(_SCHEMA)
 
     @classmethod
@@ -92,8 +97,13 @@ class Ledger:
         if self._memory is not None:
             yield self._memory
             return
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            yield db
+        # One connection per thread, kept: opening one per call read the schema and a cold cache
+        # again on every push (sqlite3 connections may not cross threads).
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA synchronous = FULL")
+        yield db
 
     def for_response(self, target: str, response: str) -> list[Written]:
         """Everything written to ``target`` from the response with key ``response``."""
@@ -131,6 +141,15 @@ class Ledger:
         ]
         with self._db() as db, db:
             db.executemany("INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+
+
+def _write_ahead(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode: readers never wait for a writer (threads and processes pushing
+    at once), and a commit is one fsync of the log; with ``synchronous = FULL`` it is as durable
+    as with the rollback journal. The mode stays with the file (``-wal`` and ``-shm`` beside it)."""
+    # Another process holding the file open in its own mode may refuse the switch: keep that mode.
+    with suppress(sqlite3.OperationalError):
+        db.execute("PRAGMA journal_mode = WAL")
 
 
 def _for_response(db: sqlite3.Connection, target: str, response: str) -> list[Written]:
