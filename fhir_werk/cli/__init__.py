@@ -10,6 +10,7 @@ from fhir_werk.cli import (  # noqa: F401
     _extract,
     _interop,
     _outbox,
+    _populate,
     _push,
     _questionnaires,
     _serve,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Annotated
 
 import typer
@@ -17,12 +18,17 @@ from fhir_werk.shared import bad_request
 _EXAMPLES = files("fhir_werk.questionnaires").joinpath("voorbeelden")
 
 
-def _names() -> list[str]:
-    return sorted(
-        e.name.removeprefix("QuestionnaireResponse-").removesuffix(".json")
-        for e in _EXAMPLES.iterdir()
-        if e.name.endswith(".json")
-    )
+_FOLLOW_UPS = _EXAMPLES.joinpath("vervolg")
+
+
+def _examples() -> dict[str, Traversable]:
+    """Every shipped response by name: the first conversations and the follow-ups."""
+    found = {}
+    for folder in (_EXAMPLES, _FOLLOW_UPS):
+        for entry in folder.iterdir():
+            if entry.name.endswith(".json"):
+                found[entry.name.removeprefix("QuestionnaireResponse-").removesuffix(".json")] = entry
+    return dict(sorted(found.items()))
 
 
 @app.command()
@@ -36,7 +42,8 @@ def demo(
 
     Afsluitcodes: 0 gelukt; 2 onbekend voorbeeld; 4 interne fout.
     """
-    known = _names()
+    examples = _examples()
+    known = list(examples)
     if voorbeeld not in known:
         raise WrongUsageError(
             bad_request(
@@ -45,9 +52,7 @@ def demo(
                 "VOORBEELD",
             )
         )
-    response = json.loads(
-        _EXAMPLES.joinpath(f"QuestionnaireResponse-{voorbeeld}.json").read_text(encoding="utf-8")
-    )
+    response = json.loads(examples[voorbeeld].read_text(encoding="utf-8"))
     bundle = extract(response)
     echo(render_werk_section(bundle), nl=False)
     if bundel:

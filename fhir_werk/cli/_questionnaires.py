@@ -27,9 +27,12 @@ def generate(
     kan niet worden geschreven; 4 interne fout.
     """
     from fhir_werk import authoring  # the YAML sources and the generator: only this command needs them
+    from fhir_werk.followup import check_followups, write_followups
 
     if check:
         problems = authoring.check()
+        # The follow-up examples are populate's output on the examples: checked after those.
+        problems += check_followups() if not problems else []
         for problem in problems:
             echo(problem, err=True)
         if problems:
@@ -37,7 +40,7 @@ def generate(
             raise typer.Exit(EXIT_INVALID)
         echo("De gepubliceerde bestanden zijn actueel.", err=True)
         return
-    names = authoring.write()
+    names = authoring.write() + write_followups()
     echo(f"{len(names)} bestanden geschreven.", err=True)
 
 

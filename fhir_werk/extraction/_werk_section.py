@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from fhir_werk.shared import Resource
 
 
@@ -18,6 +20,36 @@ def _when(detail: Resource) -> str:
     return ""
 
 
+_GOAL_STATE: Final = {
+    "achieved": "bereikt",
+    "in-progress": "op weg",
+    "improving": "verbetert",
+    "worsening": "verslechtert",
+    "no-change": "gelijk gebleven",
+    "not-achieved": "niet bereikt",
+}
+_STEP_STATE: Final = {
+    "completed": "gedaan",
+    "in-progress": "loopt nog",
+    "stopped": "niet gelukt",
+    "cancelled": "vervalt",
+}
+
+
+def _goal_state(goal: Resource) -> str:
+    codes = [c.get("code") for c in goal.get("achievementStatus", {}).get("coding", [])]
+    state = next((_GOAL_STATE[c] for c in codes if c in _GOAL_STATE), None)
+    return f" ({state})" if state else ""
+
+
+def _earlier(plan: Resource) -> int:
+    return sum(
+        1
+        for r in plan.get("supportingInfo", [])
+        if str(r.get("reference", "")).startswith("QuestionnaireResponse/")
+    )
+
+
 def render_werk_section(bundle: Resource) -> str:
     """The CarePlan 'Werk' in a bundle: goals, agreed steps, follow-up, scores and sharing."""
     lines: list[str] = []
@@ -25,15 +57,17 @@ def render_werk_section(bundle: Resource) -> str:
         lines += [
             f"== {plan.get('title', 'Werk')} ==",
             f"Patiënt: {plan['subject'].get('reference', '')}",
-            "",
         ]
+        if _earlier(plan):
+            lines.append(f"Bijgewerkt in een vervolggesprek ({_earlier(plan)} eerder gesprek(ken)).")
+        lines.append("")
     lines.append("Doelen:")
     for goal in _of(bundle, "Goal"):
         target = goal.get("target", [{}])[0]
         extra = ""
         if "detailInteger" in target:
             extra = f"  [doel: {target['measure']['coding'][0]['display']} naar {target['detailInteger']}]"
-        lines.append(f"  - {goal['description']['text']}{extra}")
+        lines.append(f"  - {goal['description']['text']}{extra}{_goal_state(goal)}")
     lines += ["", "Afspraken:"]
     for plan in _of(bundle, "CarePlan"):
         for activity in plan.get("activity", []):
@@ -42,7 +76,9 @@ def render_werk_section(bundle: Resource) -> str:
                 continue
             who = ", ".join(p.get("display", "") for p in detail.get("performer", []))
             who_text = f"{who}: " if who else ""
-            lines.append(f"  - {who_text}{detail.get('description', '')}{_when(detail)}")
+            state = _STEP_STATE.get(str(detail.get("status")))
+            done = f" [{state}]" if state else ""
+            lines.append(f"  - {who_text}{detail.get('description', '')}{_when(detail)}{done}")
     for referral in _of(bundle, "ServiceRequest"):
         codes = ", ".join(c.get("display", c["code"]) for c in referral["code"]["coding"])
         lines.append(f"  - Verwijzing: {codes}")

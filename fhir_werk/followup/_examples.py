@@ -1,0 +1,120 @@
+"""The shipped follow-up conversations: ``fhir-werk populate`` on an earlier example, then the
+answers of ``questionnaires/bron/vervolggesprekken.yaml``; written to
+``questionnaires/voorbeelden/vervolg/`` by ``fhir-werk generate`` (and checked by ``--check``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fhir_werk.authoring import build_response
+from fhir_werk.followup._followup import followup_questionnaire, populate_from
+from fhir_werk.shared import Resource
+
+
+def _folders() -> tuple[Path, Path, Path]:
+    root = Path(str(files("fhir_werk.questionnaires")))
+    return root / "bron", root / "voorbeelden", root / "voorbeelden" / "vervolg"
+
+
+def _option(form: Resource, link_id: str, code: str) -> Resource:
+    def find(items: list[Resource]) -> Resource | None:
+        for item in items:
+            if item.get("linkId") == link_id:
+                found: Resource = item
+                return found
+            nested = find(item.get("item", []))
+            if nested is not None:
+                return nested
+        return None
+
+    item = find(form["item"]) or {}
+    for option in item.get("answerOption", []):
+        coding = option.get("valueCoding", {})
+        if coding.get("code") == code:
+            return {"valueCoding": {k: coding[k] for k in ("system", "code", "display")}}
+    raise ValueError(f"{link_id}: {code!r} is geen antwoordoptie")
+
+
+def _answered(group: Resource, prefix: str, text_id: str, review: Mapping[str, Any], form: Resource) -> None:
+    """Fill the stand and the explanation of one review repetition, found by its text; they
+    come last in the group, as in the Questionnaire."""
+    text = next(i["answer"][0]["valueString"] for i in group["item"] if i["linkId"] == text_id)
+    answer = review.get(text, {})
+    if "stand" in answer:
+        stand = _option(form, f"{prefix}-stand", answer["stand"])
+        group["item"].append({"linkId": f"{prefix}-stand", "answer": [stand]})
+    if "toelichting" in answer:
+        note = {"valueString": answer["toelichting"]}
+        group["item"].append({"linkId": f"{prefix}-toelichting", "answer": [note]})
+
+
+_REVIEWED = {
+    "terugblik-afspraak": ("terugblik-afspraak-wat", "afspraken"),
+    "terugblik-doel": ("terugblik-doel-tekst", "doelen"),
+}
+
+
+def build_followups() -> dict[str, Resource]:
+    """The follow-up example responses by file name."""
+    source, earlier_dir, _ = _folders()
+    form = followup_questionnaire()
+    built: dict[str, Resource] = {}
+    for person in yaml.safe_load((source / "vervolggesprekken.yaml").read_text(encoding="utf-8")):
+        earlier = json.loads(
+            (earlier_dir / f"QuestionnaireResponse-{person['vervolg_op']}.json").read_text(encoding="utf-8")
+        )
+        prefilled = populate_from(earlier, authored=person["authored"])
+        response = build_response(
+            form,
+            person["answers"],
+            subject=earlier["subject"]["reference"],
+            authored=person["authored"],
+            author="Practitioner/voorbeeld-behandelaar",
+            response_id=person["id"],
+        )
+        review = [i for i in prefilled.get("item", []) if i["linkId"] in ("terugblik-gesprek", "terugblik")]
+        for item in review:
+            for group in item.get("item", []):
+                if group["linkId"] in _REVIEWED:
+                    text_id, key = _REVIEWED[group["linkId"]]
+                    _answered(group, group["linkId"], text_id, person.get(key, {}), form)
+        response["item"] = review + response["item"]
+        built[f"QuestionnaireResponse-{person['id']}.json"] = response
+    return built
+
+
+def _text(resource: Resource) -> str:
+    return json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_followups() -> list[str]:
+    """Write the follow-up examples (removing stale ones); the names written."""
+    *_, folder = _folders()
+    folder.mkdir(parents=True, exist_ok=True)
+    built = build_followups()
+    for stale in {p.name for p in folder.glob("*.json")} - set(built):
+        (folder / stale).unlink()
+    for name, resource in built.items():
+        (folder / name).write_text(_text(resource), encoding="utf-8")
+    return sorted(built)
+
+
+def check_followups() -> list[str]:
+    """The follow-up example files that differ from what the sources give."""
+    *_, folder = _folders()
+    built = build_followups()
+    present = {p.name: p for p in folder.glob("*.json")}
+    problems = [f"ontbreekt: vervolg/{n}" for n in sorted(set(built) - set(present))]
+    problems += [f"overbodig: vervolg/{n}" for n in sorted(set(present) - set(built))]
+    problems += [
+        f"verouderd: vervolg/{n}"
+        for n in sorted(set(built) & set(present))
+        if present[n].read_text(encoding="utf-8") != _text(built[n])
+    ]
+    return problems
