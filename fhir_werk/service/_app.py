@@ -24,6 +24,7 @@ from fhir_werk.service._database import make_engine, migrate
 from fhir_werk.service._errors import install_error_handlers
 from fhir_werk.service._health import healthz, readyz
 from fhir_werk.service._http import BODY_SCHEMA, check_format
+from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from fhir_werk.service._routes import Route
 from fhir_werk.service._service import Service
 from fhir_werk.service._settings import ServiceSettings
@@ -61,13 +62,14 @@ def create_app(
     migrate(engine)
     service = Service(settings, engine, Store(engine, settings.targets), published(), ROUTES)
     run_worker = settings.in_process_worker if worker is None else worker
+    metrics = Metrics(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = None
         if run_worker:
-            deliverer = Worker(service.store, settings, adapters)
+            deliverer = Worker(service.store, settings, adapters, on_outcome=metrics.delivery)
             thread = threading.Thread(
                 target=deliverer.run, args=(stop,), name="fhir-werk-worker", daemon=True
             )
@@ -89,13 +91,17 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.metrics = metrics
     install_error_handlers(app)
+    # Outermost: it also times the 500 answers of the error guard.
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     guards: list[DependsParam] = [Depends(check_format)]
     if auth is not None:
         guards.append(Depends(auth))
     _register(app, ROUTES, guards)
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness", tags=["probes"])
     app.add_api_route("/readyz", readyz, methods=["GET"], summary="Readiness", tags=["probes"])
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus", tags=["probes"])
     return app
 
 

@@ -6,6 +6,11 @@ rejected bundle) is ``dead`` at once. A newer version of the same response *supe
 jobs of older versions that no worker holds (the newer bundle carries everything). ``dropped``
 by hand (``fhir-werk outbox drop``).
 
+Order. The extraction's CarePlan, Goals and scores are the patient's, shared by every response
+about that patient: a job waits while an earlier job of the same patient and target is still
+queued, claimed or retrying, so a late retry (a killed worker's job whose lease ran out) can
+never write an older response over a newer one. A dead job stops blocking.
+
 Claims. A worker holds a job for ``lease_seconds`` (``claimed_until``); a killed worker's job is
 free again once the lease ends, so delivery is at least once and the adapters' idempotent
 writes (conditional creates, the ledger) make it effectively once. On PostgreSQL the candidate
@@ -67,8 +72,11 @@ def _free(moment: float) -> sa.ColumnElement[bool]:
     return sa.or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment)
 
 
-def enqueue(db: sa.Connection, response_id: str, version: int, targets: Sequence[str]) -> None:
-    """Queue ``version`` of the response for every target, in the caller's transaction."""
+def enqueue(
+    db: sa.Connection, response_id: str, version: int, targets: Sequence[str], patient: str | None = None
+) -> None:
+    """Queue ``version`` of the response about ``patient`` for every target, in the caller's
+    transaction."""
     moment = now()
     db.execute(
         deliveries.update()
@@ -86,6 +94,7 @@ def enqueue(db: sa.Connection, response_id: str, version: int, targets: Sequence
                 response_id=response_id,
                 version=version,
                 target=target,
+                patient=patient or f"QuestionnaireResponse/{response_id}",
                 state="queued",
                 attempts=0,
                 next_try=moment,
@@ -99,22 +108,21 @@ def claim(engine: sa.Engine, lease_seconds: float) -> Job | None:
     """Claim the job due first, for ``lease_seconds``; None when nothing is due."""
     for _ in range(5):  # lost a compare-and-set race: look again
         moment = now()
-        other = deliveries.alias("other")
-        held_elsewhere = (
-            sa.select(other.c.job)
+        earlier = deliveries.alias("earlier")
+        waits_for_earlier = (
+            sa.select(earlier.c.job)
             .where(
-                other.c.response_id == deliveries.c.response_id,
-                other.c.target == deliveries.c.target,
-                other.c.job != deliveries.c.job,
-                other.c.claimed_until >= moment,
-                other.c.state.in_(ACTIVE),
+                earlier.c.patient == deliveries.c.patient,
+                earlier.c.target == deliveries.c.target,
+                earlier.c.job < deliveries.c.job,
+                earlier.c.state.in_(ACTIVE),
             )
             .exists()
         )
         due = (
             sa.select(deliveries)
             .where(deliveries.c.state.in_(ACTIVE), deliveries.c.next_try <= moment, _free(moment))
-            .where(~held_elsewhere)
+            .where(~waits_for_earlier)
             .order_by(deliveries.c.next_try, deliveries.c.job)
             .limit(1)
         )
@@ -165,14 +173,16 @@ def fail(
     max_attempts: int,
     backoff: float,
     backoff_max: float,
-) -> bool:
+) -> str:
     """Record a failed try: retry after ``backoff * 2**(attempts-1)`` (at most ``backoff_max``)
-    seconds, or dead when ``final`` or at ``max_attempts``."""
+    seconds, or dead when ``final`` or at ``max_attempts``. Returns the state it was given."""
     attempts = job.attempts + 1
     if final or attempts >= max_attempts:
-        return _finish(engine, job, state="dead", attempts=attempts, last_error=reason)
+        _finish(engine, job, state="dead", attempts=attempts, last_error=reason)
+        return "dead"
     wait = min(backoff * 2 ** (attempts - 1), backoff_max)
-    return _finish(engine, job, state="retrying", attempts=attempts, last_error=reason, next_try=now() + wait)
+    _finish(engine, job, state="retrying", attempts=attempts, last_error=reason, next_try=now() + wait)
+    return "retrying"
 
 
 def jobs(

@@ -7,7 +7,8 @@ migration (a test compares them).
 - ``responses``: the current version of each QuestionnaireResponse and the columns it is
   searched by (subject, status, authored in UTC, identifier).
 - ``response_versions``: every version ever stored, with the Bundle extracted from it.
-- ``deliveries``: the outbox, one job per response version and target.
+- ``deliveries``: the outbox, one job per response version and target, with the patient the
+  response is about (the jobs of one patient and target are delivered in order).
 """
 
 from __future__ import annotations
@@ -55,5 +56,7 @@ deliveries: Final = sa.Table(
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("created", sa.Float, nullable=False),
     sa.Column("updated", sa.Float, nullable=False),
+    sa.Column("patient", sa.String(256), nullable=True),
     sa.Index("deliveries_due", "state", "next_try"),
+    sa.Index("deliveries_in_order", "patient", "target", "state"),
 )

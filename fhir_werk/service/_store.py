@@ -97,9 +97,9 @@ class Store:
         delivery when it has a bundle, in one transaction. Returns it; raises
         :class:`VersionMovedError` when the current version is no longer ``expected``."""
         updated = str(stored.resource["meta"]["lastUpdated"])
+        columns = _columns(stored.resource)
         with self.engine.begin() as db:
-            row = {"id": stored.id, "version": stored.version, "last_updated": updated}
-            row |= _columns(stored.resource)
+            row = {"id": stored.id, "version": stored.version, "last_updated": updated} | columns
             if expected is None:
                 db.execute(responses.insert().values(**row))
             else:
@@ -120,7 +120,7 @@ class Store:
                 )
             )
             if stored.bundle is not None:
-                _outbox.enqueue(db, stored.id, stored.version, self.targets)
+                _outbox.enqueue(db, stored.id, stored.version, self.targets, columns["subject"])
         return stored
 
     def read(self, resource_id: str, version: int | None = None) -> Stored | None:

@@ -97,9 +97,15 @@ class Worker:
     """Delivers due jobs of ``store``'s outbox; one instance per thread or process."""
 
     def __init__(
-        self, store: Store, settings: ServiceSettings, adapters: AdapterFactory | None = None
+        self,
+        store: Store,
+        settings: ServiceSettings,
+        adapters: AdapterFactory | None = None,
+        *,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
+        self._on_outcome = on_outcome or (lambda _outcome: None)
         self.settings = settings
         self._factory = adapters or default_adapters(settings)
         self._adapters: dict[str, EpdAdapter] = {}
@@ -128,7 +134,7 @@ class Worker:
             result = self._adapter(job.target).push(stored.bundle, self.context)
         except Exception as exc:  # noqa: BLE001 - every failure is the job's state, none stops the worker
             final = isinstance(exc, _FINAL)
-            _outbox.fail(
+            outcome = _outbox.fail(
                 engine,
                 job,
                 _reason(exc),
@@ -137,9 +143,11 @@ class Worker:
                 backoff=self.settings.backoff_seconds,
                 backoff_max=self.settings.backoff_max_seconds,
             )
+            self._on_outcome(outcome)
             logger.warning("aflevering %s naar %s mislukt (%s)", job.job, job.target, type(exc).__name__)
             return job
         _outbox.succeed(engine, job, _result(result))
+        self._on_outcome("delivered")
         logger.info("aflevering %s naar %s gelukt", job.job, job.target)
         return job
 

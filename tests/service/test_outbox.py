@@ -197,3 +197,38 @@ def test_serve_refuses_another_interface_without_auth(host: str, tmp_path: Path)
     assert result.exit_code == 2
     assert f"Weigert te luisteren op '{host}': er is geen authenticatie ingesteld" in result.output
     assert not (tmp_path / "fhir-werk.sqlite3").exists()  # refused before anything was made
+
+
+def test_fhir_werk_worker_once_delivers_what_is_due(client: TestClient, settings: ServiceSettings) -> None:
+    stored = post(client, example()).json()
+    result = _cli(settings, "worker", "--once")
+    assert result.exit_code == 0, result.output
+    assert "1 aflevering(en) geprobeerd." in result.stderr
+    assert _delivery(client, stored["id"])[0]["state"] == "delivered"
+    assert len(list(settings.delivery_directory.glob("*.json"))) == 1
+
+
+def test_jobs_of_one_patient_go_out_in_order(client: TestClient, settings: ServiceSettings) -> None:
+    from fhir_werk.service._outbox import claim
+
+    engine = client.app.state.service.engine  # type: ignore[attr-defined]
+    first = post(client, example()).json()
+    second = post(client, example(identifier={"system": "https://example.org", "value": "2"})).json()
+    other = post(client, example("sanne-werkt-met-klachten")).json()
+    held = claim(engine, 60)
+    assert held is not None
+    assert held.response_id == first["id"]
+    # While the first is held (say by a worker that was killed), the same patient's next one
+    # waits; another patient's does not.
+    nxt = claim(engine, 60)
+    assert nxt is not None
+    assert nxt.response_id == other["id"]
+    assert claim(engine, 60) is None
+    store: Store = client.app.state.service.store  # type: ignore[attr-defined]
+    with engine.begin() as db:  # the lease of the killed worker runs out
+        db.exec_driver_sql("UPDATE deliveries SET claimed_until = 0")
+    deliverer = Worker(store, settings)
+    assert deliverer.deliver_one().response_id == first["id"]  # type: ignore[union-attr]
+    assert deliverer.deliver_one().response_id == second["id"]  # type: ignore[union-attr]
+    assert deliverer.deliver_one().response_id == other["id"]  # type: ignore[union-attr]
+    deliverer.close()
