@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+import httpx
+import pytest
 
 with warnings.catch_warnings():
     # Starlette deprecates its httpx-based TestClient in favour of a package not installed here;
@@ -48,3 +57,70 @@ def assert_outcome(response: Any, status: int, code: str, text: str | None = Non
         assert text in first["details"]["text"], first["details"]["text"]
     assert "Traceback" not in response.text
     return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Serve:
+    """``fhir-werk serve`` on a free port with its data in ``folder``."""
+
+    def __init__(self, folder: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environment = (
+            os.environ
+            | {
+                "FHIR_WERK_DATA_DIR": str(folder),
+                "FHIR_WERK_SERVICE_LEASE_SECONDS": "2",
+                "FHIR_WERK_SERVICE_POLL_SECONDS": "0.05",
+            }
+            | (env or {})
+        )
+        command = [str(Path(sys.executable).parent / "fhir-werk"), "serve", "--port", str(self.port), *extra]
+        self.process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.process.kill()
+        pytest.fail(f"fhir-werk serve komt niet op: {self.process.communicate()[1][-2000:]!r}")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.communicate(timeout=30)
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGTERM)
+        _, err = self.process.communicate(timeout=60)
+        return self.process.returncode, err.decode()
+
+
+def states(base: str, ids: list[str]) -> dict[str, str]:
+    states = {}
+    for resource_id in ids:
+        answer = httpx.get(f"{base}/fhir/QuestionnaireResponse/{resource_id}/$delivery", timeout=10)
+        (delivery,) = answer.json()["parameter"]
+        states[resource_id] = next(p["valueCode"] for p in delivery["part"] if p["name"] == "state")
+    return states
+
+
+def bundle_names(folder: Path) -> list[str]:
+    names: list[str] = []
+    for path in (folder / "aflevering").glob("*.json"):
+        bundle: dict[str, Any] = json.loads(path.read_text())
+        names.extend(
+            e["resource"]["identifier"]["value"]
+            for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "QuestionnaireResponse"
+        )
+    return names
