@@ -2,12 +2,13 @@
 
 Each shipped example person is extracted (the first conversation) and a follow-up is pre-filled
 from that bundle twice: by fhir-werk (``fhir_werk.followup``) and by CSIRO's
-``@aehrc/sdc-populate`` (Node), both reading the population rules the published leidraad declares
-(launchContext, x-fhir-query variables, itemPopulationContext, initialExpression). Both see
-identical search results: fhir-werk's searches on the record are recorded and handed to CSIRO's
-fetchResourceCallback, which answers from them only; CSIRO must ask exactly the same queries. The
-pre-filled responses must be equal, except for the differences listed in KNOWN below, each with
-its reason. Every listed difference must still occur, so the list stays true when a tool changes.
+``@aehrc/sdc-populate`` (Node), both reading the population rules that the published follow-up
+Questionnaire declares (launchContext, x-fhir-query variables, itemPopulationContext,
+initialExpression). Both see identical search results: fhir-werk's searches on the record are
+recorded and handed to CSIRO's fetchResourceCallback, which answers from them only; CSIRO must
+ask exactly the same queries. The pre-filled responses must be equal, except for the differences
+listed in KNOWN below, each with its reason. Every listed difference must still occur, so the
+list stays true when a tool changes.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from typing import Any, Final
 
 import pytest
 
-from fhir_werk.extraction._extract import extract
-from fhir_werk.followup._populate import populate
-from fhir_werk.followup._record import BundleRecord
-from fhir_werk.publishing._artifacts import published
+from fhir_werk.extraction import extract
+from fhir_werk.followup import BundleRecord, followup_questionnaire, populate
 from fhir_werk.shared import ITEM_POPULATION_CONTEXT
 
 from jstools import CsiroPopulateResult, csiro_populate, js_tools  # noqa: F401  (js_tools: session fixture)
@@ -33,16 +32,15 @@ pytestmark = [pytest.mark.node, pytest.mark.usefixtures("js_tools")]
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 EXAMPLES: Final = sorted((ROOT / "questionnaires" / "voorbeelden").glob("QuestionnaireResponse-*.json"))
+# The shipped follow-ups (a second conversation of an example person).
+FOLLOW_UPS: Final = sorted(
+    (ROOT / "questionnaires" / "voorbeelden" / "vervolg").glob("QuestionnaireResponse-*.json")
+)
 Resource = dict[str, Any]
 
 
-def _form() -> Resource:
-    form = published().get("https://fhir-werk.nl/fhir/Questionnaire/leidraad|0.1.0-assembled")
-    assert form is not None
-    return form
-
-
-FORM: Final = _form()
+# The assembled Questionnaire a follow-up is filled in with, population rules and all.
+FORM: Final = followup_questionnaire()
 AUTHORED: Final = "2027-03-01T10:00:00+01:00"
 # The filler's own bookkeeping, not pre-fill: the response's id and meta (CSIRO: meta.source).
 _IGNORED: Final = ("id", "meta")
@@ -232,7 +230,20 @@ def _cases() -> list[Case]:
     cases = []
     for path in EXAMPLES:
         response = _load(path)
-        cases.append(Case(path.stem, _patient(response), [extract(response)]))
+        cases.append(
+            Case(path.stem.removeprefix("QuestionnaireResponse-"), _patient(response), [extract(response)])
+        )
+    for path in FOLLOW_UPS:
+        # The conversation after the follow-up: the record holds both earlier conversations.
+        response = _load(path)
+        first = next(c for c in cases if c.patient == _patient(response))
+        cases.append(
+            Case(
+                f"{path.stem.removeprefix('QuestionnaireResponse-')}-daarna",
+                first.patient,
+                [*first.bundles, extract(response)],
+            )
+        )
     sanne = next(c for c in cases if c.patient == "voorbeeld-sanne")
     cases.append(Case("sanne-na-terugblik", sanne.patient, [_reviewed(b) for b in sanne.bundles]))
     cases.append(Case("eerste-gesprek", "voorbeeld-nieuw", []))
@@ -260,6 +271,7 @@ def prefilled() -> dict[str, tuple[Resource, CsiroPopulateResult, dict[str, Reso
 
 def test_the_examples_have_a_record_to_review() -> None:
     assert EXAMPLES, "questionnaires/voorbeelden bevat geen voorbeelden"
+    assert FOLLOW_UPS, "questionnaires/voorbeelden/vervolg bevat geen vervolggesprekken"
     assert {"terugblik-doel-score"} == _NESTED_IN_CONTEXT
 
 
