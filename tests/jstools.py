@@ -82,6 +82,12 @@ class RenderedItem(TypedDict):
     """Not switched off by enableWhen and not hidden."""
     rendered: bool
     """Drawn and visible in the page."""
+    shownText: str
+    """The item's drawn text: its question and, for radio buttons, their labels."""
+    values: list[str]
+    """What its text fields show (not its radio buttons or check boxes)."""
+    readOnly: bool
+    """Every one of its text fields is read-only or disabled (False when it has none)."""
 
 
 class JsIssue(TypedDict):
@@ -117,6 +123,12 @@ class SmartFormsItem(TypedDict):
 
     linkId: str
     rendered: bool
+    shownText: str
+    """Over every drawn repetition: the item's text (question, radio button labels)."""
+    values: list[str]
+    """Over every drawn repetition: what its text fields show."""
+    readOnly: bool
+    """Every one of its text fields is read-only or disabled (False when it has none)."""
 
 
 class SmartFormsResult(TypedDict):
@@ -278,9 +290,12 @@ def lforms_run(inputs: list[Resource]) -> list[LFormsResult]:
     """Render each input in LHC-Forms, in one Chromium session; results in input order.
 
     Each input is ``{"questionnaire": Q, "response"?: QR, "subject"?: resource or Reference,
-    "extract"?: bool}``. The Questionnaire must be assembled (LHC-Forms does not assemble modular
-    forms). With a response, LForms loads it into the form and reads it back with extraction
-    (``getFormFHIRData(..., {extract: true})``) into ``responseBack`` and ``extractBundle``.
+    "extract"?: bool, "fhirContext"?: {"patient": Patient, "searches": {query: Bundle}}}``. The
+    Questionnaire must be assembled (LHC-Forms does not assemble modular forms). A form with SDC
+    launchContext and x-fhir-query variables needs ``fhirContext``: the launch Patient and the
+    searchset Bundle of each query (no server is asked). With a response, LForms loads it into
+    the form and reads it back with extraction (``getFormFHIRData(..., {extract: true})``) into
+    ``responseBack`` and ``extractBundle``.
     Problems of the form (console and page errors, rejected calls) are data in ``errors``; only a
     failure of the tool itself raises :class:`JsToolError`.
     """

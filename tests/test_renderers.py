@@ -19,6 +19,9 @@ from typing import Any
 
 import pytest
 
+from fhir_werk.extraction import extract
+from fhir_werk.followup import BundleRecord, followup_questionnaire, populate
+
 from jstools import (  # noqa: F401  (js_tools: session fixture)
     ROOT,
     LFormsResult,
@@ -38,6 +41,7 @@ ENABLE_WHEN_EXPRESSION = f"{SDC}sdc-questionnaire-enableWhenExpression"
 SUB_QUESTIONNAIRE = f"{SDC}sdc-questionnaire-subQuestionnaire"
 HIDDEN = f"{CORE}questionnaire-hidden"
 ITEM_CONTROL = f"{CORE}questionnaire-itemControl"
+LAUNCH_CONTEXT = f"{SDC}sdc-questionnaire-launchContext"
 
 Item = dict[str, Any]
 
@@ -114,6 +118,38 @@ def normalised(text: str) -> str:
 ASSEMBLED = [p for p in FILES if not is_modular(load(p))]
 
 
+class RecordingRecord:
+    """A record that keeps the searchset Bundle of every query it answered."""
+
+    def __init__(self, record: BundleRecord) -> None:
+        self.record = record
+        self.searches: dict[str, dict[str, Any]] = {}
+
+    def search(self, query: str) -> dict[str, Any]:
+        self.searches[query] = self.record.search(query)
+        return copy.deepcopy(self.searches[query])
+
+
+def prefilled(
+    questionnaire: dict[str, Any], patient: str, bundles: list[dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """fhir-werk's $populate of ``questionnaire`` from ``bundles``, and the FHIR context that
+    gives a renderer the same record: the launch Patient and the answer to every query."""
+    record = RecordingRecord(BundleRecord(bundles))
+    response = populate(questionnaire, record, patient=patient, authored="2027-03-01T10:00:00+01:00")
+    return response, {"patient": {"resourceType": "Patient", "id": patient}, "searches": record.searches}
+
+
+def with_context(questionnaire: dict[str, Any]) -> dict[str, Any]:
+    """An LHC-Forms input. A form with an SDC launchContext and x-fhir-query variables gets a
+    FHIR context of a patient without a record: LHC-Forms runs those queries when it loads the
+    form and fails without one (it cannot fill in ``{{%patient.id}}``)."""
+    if not any(e.get("url") == LAUNCH_CONTEXT for e in questionnaire.get("extension", [])):
+        return {"questionnaire": questionnaire}
+    _, context = prefilled(questionnaire, "voorbeeld-nieuw", [])
+    return {"questionnaire": questionnaire, "fhirContext": context}
+
+
 def both_versions() -> list[dict[str, Any]]:
     """Renderer inputs: each file as published, then without conditions."""
     inputs: list[dict[str, Any]] = []
@@ -126,7 +162,7 @@ def both_versions() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, tuple[LFormsResult, LFormsResult]]:
     """File name -> LHC-Forms' (rendered as published, rendered without conditions)."""
-    results = lforms_run(both_versions())
+    results = lforms_run([with_context(i["questionnaire"]) for i in both_versions()])
     return {path.name: (results[2 * n], results[2 * n + 1]) for n, path in enumerate(FILES)}
 
 
@@ -193,3 +229,118 @@ def test_smartforms_draws_every_item_text(
     assert all_shown["errors"] == []
     assert all_shown["visibleCount"] == len([q for q in questions(questionnaire) if not is_hidden(q)])
     assert missing_texts(questionnaire, all_shown["renderedText"], controlled_display=True) == []
+
+
+# The review part of the follow-up conversation ("terugblik"), loaded pre-filled into each
+# renderer: fhir-werk's $populate of a follow-up for Sanne from her first conversation.
+FOLLOW_UP = followup_questionnaire()
+FIRST_CONVERSATION = (
+    ROOT / "questionnaires" / "voorbeelden" / "QuestionnaireResponse-sanne-werkt-met-klachten.json"
+)
+REVIEW_TEXTS = ("terugblik-afspraak-wat", "terugblik-afspraak-wie", "terugblik-doel-tekst")
+
+
+def answers_of(response: dict[str, Any], link_id: str) -> list[Any]:
+    return [a for i in walk(response.get("item", [])) if i["linkId"] == link_id for a in i.get("answer", [])]
+
+
+def repetitions(response: dict[str, Any], link_id: str) -> list[Item]:
+    return [i for i in walk(response.get("item", [])) if i["linkId"] == link_id]
+
+
+def option_labels(link_id: str) -> list[str]:
+    item = next(i for i in walk(FOLLOW_UP["item"]) if i["linkId"] == link_id)
+    return [o["valueCoding"]["display"] for o in item["answerOption"]]
+
+
+def hidden_link_ids(questionnaire: dict[str, Any]) -> set[str]:
+    """Question items that are hidden, themselves or by a hidden group around them."""
+    hidden: set[str] = set()
+    for item in walk(questionnaire["item"]):
+        if is_hidden(item):
+            hidden |= {i["linkId"] for i in walk([item]) if i["type"] not in ("group", "display")}
+    return hidden
+
+
+@pytest.fixture(scope="module")
+def followup() -> tuple[dict[str, Any], LFormsResult, SmartFormsResult]:
+    """The pre-filled follow-up, and how LHC-Forms and Smart Forms drew it."""
+    first = load(FIRST_CONVERSATION)
+    patient = first["subject"]["reference"].removeprefix("Patient/")
+    response, context = prefilled(FOLLOW_UP, patient, [extract(first)])
+    [lforms] = lforms_run(
+        [{"questionnaire": FOLLOW_UP, "response": response, "fhirContext": context, "extract": False}]
+    )
+    [smart] = smartforms_run([{"questionnaire": FOLLOW_UP, "response": response}])
+    return response, lforms, smart
+
+
+def test_followup_renders_the_review_without_errors(
+    followup: tuple[dict[str, Any], LFormsResult, SmartFormsResult],
+) -> None:
+    response, lforms, smart = followup
+    assert repetitions(response, "terugblik-afspraak")
+    assert repetitions(response, "terugblik-doel")
+    review = next(i for i in FOLLOW_UP["item"] if i["linkId"] == "terugblik")
+    for result in (lforms, smart):
+        assert result["errors"] == []
+        assert normalised(review["text"]) in normalised(result["renderedText"])
+
+
+@pytest.mark.parametrize("link_id", REVIEW_TEXTS)
+def test_followup_shows_the_earlier_agreements_and_goals_read_only(
+    link_id: str, followup: tuple[dict[str, Any], LFormsResult, SmartFormsResult]
+) -> None:
+    response, lforms, smart = followup
+    expected = [a["valueString"] for a in answers_of(response, link_id)]
+    assert expected
+    # LHC-Forms lists every repetition as an item of its own, Smart Forms one item per linkId.
+    drawn = [i for i in lforms["items"] if i["linkId"] == link_id and i["enabled"] and i["rendered"]]
+    assert [v for i in drawn for v in i["values"]] == expected
+    assert all(i["readOnly"] for i in drawn)
+    [smart_item] = [i for i in smart["items"] if i["linkId"] == link_id]
+    assert smart_item["rendered"]
+    assert smart_item["values"] == expected
+    assert smart_item["readOnly"]
+
+
+def test_followup_asks_how_each_agreement_and_goal_went(
+    followup: tuple[dict[str, Any], LFormsResult, SmartFormsResult],
+) -> None:
+    """Every agreement gets the four choices; a goal only when it has no score (a score goal's
+    state comes from its new score: enableWhen terugblik-doel-schaal missing)."""
+    response, lforms, smart = followup
+    assert option_labels("terugblik-afspraak-stand") == ["Gedaan", "Loopt nog", "Niet gelukt", "Vervalt"]
+    stand = next(i for i in walk(FOLLOW_UP["item"]) if i["linkId"] == "terugblik-doel-stand")
+    assert stand["enableWhen"] == [
+        {"question": "terugblik-doel-schaal", "operator": "exists", "answerBoolean": False}
+    ]
+    goals = repetitions(response, "terugblik-doel")
+    without_score = [g for g in goals if not answers_of(g, "terugblik-doel-schaal")]
+    assert 0 < len(without_score) < len(goals)
+    expected = {
+        "terugblik-afspraak-stand": len(repetitions(response, "terugblik-afspraak")),
+        "terugblik-doel-stand": len(without_score),
+    }
+    for link_id, count in expected.items():
+        labels = option_labels(link_id)
+        drawn = [i for i in lforms["items"] if i["linkId"] == link_id and i["enabled"] and i["rendered"]]
+        assert len(drawn) == count, link_id
+        assert all(label in i["shownText"] for i in drawn for label in labels)
+        [smart_item] = [i for i in smart["items"] if i["linkId"] == link_id]
+        assert [smart_item["shownText"].count(label) for label in labels] == [count] * len(labels), link_id
+
+
+def test_followup_does_not_show_hidden_items(
+    followup: tuple[dict[str, Any], LFormsResult, SmartFormsResult],
+) -> None:
+    response, lforms, smart = followup
+    hidden = hidden_link_ids(FOLLOW_UP)
+    assert {"terugblik-gesprek", "terugblik-doel-id", "terugblik-doel-schaal"} <= hidden
+    assert [i["linkId"] for i in lforms["items"] if i["linkId"] in hidden and i["rendered"]] == []
+    assert [i["linkId"] for i in smart["items"] if i["linkId"] in hidden and i["rendered"]] == []
+    # The carried goal identifiers are in the response, never on the screen.
+    identifiers = [a["valueString"] for a in answers_of(response, "terugblik-doel-id")]
+    assert identifiers
+    for result in (lforms, smart):
+        assert [i for i in identifiers if i in result["renderedText"]] == []

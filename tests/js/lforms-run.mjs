@@ -6,19 +6,26 @@
 //   node lforms-run.mjs < input.json
 //
 // Input (stdin): one object or an array of them (one browser launch for all):
-//   {questionnaire, response?, subject?, extract?}
+//   {questionnaire, response?, subject?, extract?, fhirContext?}
 //   - questionnaire: an assembled R4 Questionnaire (LHC-Forms does not assemble modular forms)
 //   - response: a QuestionnaireResponse merged into the form before reading it back
 //   - subject: a resource ({resourceType, id}) or a Reference ({reference: "Patient/1"});
 //     default: the response's subject
 //   - extract: call getFormFHIRData(..., {extract: true}); default true when response is given
+//   - fhirContext: {patient, searches} for a form with SDC launchContext and x-fhir-query
+//     variables (LForms.Util.setFHIRContext): the launch Patient, and the searchset Bundle that
+//     answers each query ({{...}} filled in); no server is asked. Without it LForms cannot fill
+//     {{%patient.id}} and addFormToPage fails
 // Output (stdout): one object per input, in input order:
 //   {errors: [{source, message}], warnings: [...], itemCount, visibleCount,
-//    items: [{linkId, text, dataType, enabled, rendered}], renderedText, validationErrors,
+//    items: [{linkId, text, dataType, enabled, rendered, shownText, values, readOnly}],
+//    renderedText, validationErrors,
 //    responseBack, extractBundle}
 //   errors: console errors, page errors, blocked requests and exceptions of LForms calls;
 //   itemCount: question items LForms built (no groups, no display items);
 //   visibleCount: those enabled and rendered visibly in the DOM;
+//   shownText, values, readOnly: the item's drawn text (question, options), what its text fields
+//     show, and whether every one of them is read-only or disabled (false when it has none);
 //   validationErrors: LForms' checks of the answers (required, min/max ...), as sentences.
 // Exit code 2 only when the tool itself fails (bad input, Chromium does not start).
 
@@ -62,6 +69,9 @@ function checkInput(input, index) {
   if (input.response && input.response.resourceType !== 'QuestionnaireResponse') {
     throw new Error(`invoer ${index}: "response" moet een QuestionnaireResponse zijn`);
   }
+  if (input.fhirContext && (input.fhirContext.patient?.resourceType !== 'Patient' || !input.fhirContext.searches)) {
+    throw new Error(`invoer ${index}: "fhirContext" moet {patient: Patient, searches: {zoekvraag: Bundle}} zijn`);
+  }
   if (input.subject && !subjectResource(input.subject)) {
     throw new Error(`invoer ${index}: "subject" moet een resource met id of een Reference "Type/id" zijn`);
   }
@@ -71,8 +81,27 @@ function checkInput(input, index) {
  * Runs in the page: renders, waits for the DOM to settle, reads the item list and, if asked,
  * the response and extraction back. Returns plain JSON.
  */
-async function renderInPage({ questionnaire, response, subject, extract, timeoutMs }) {
+async function renderInPage({ questionnaire, response, subject, extract, fhirContext, timeoutMs }) {
   const errors = [];
+  if (fhirContext) {
+    // A FHIR context without a server: the launch Patient, and each x-fhir-query (LForms adds
+    // _format=json) answered from the given searchset Bundles; an unknown query is an error.
+    const answer = async (url) => {
+      const query = String(url).replace(/[?&]_format=json$/, '');
+      if (!Object.hasOwn(fhirContext.searches, query)) {
+        errors.push({ source: 'fhirContext', message: `zoekvraag zonder antwoord: ${query}` });
+        return { resourceType: 'Bundle', type: 'searchset', entry: [] };
+      }
+      return structuredClone(fhirContext.searches[query]);
+    };
+    const patient = fhirContext.patient;
+    const client = {
+      request: answer,
+      getFhirVersion: async () => '4.0.1',
+      patient: { id: patient.id, read: async () => patient, request: answer },
+    };
+    LForms.Util.setFHIRContext(client, { patient });
+  }
   // LForms rejects with an Error, a string, or an array of either.
   const message = (e) =>
     Array.isArray(e)
@@ -123,17 +152,23 @@ async function renderInPage({ questionnaire, response, subject, extract, timeout
     last = now;
   }
 
+  // The text fields of an item (not its radio buttons or check boxes): what they show.
+  const FIELDS = 'input:not([type=radio]):not([type=checkbox]), textarea';
   const form = LForms.Util._getFormObjectInScope(el);
   const items = (form?.itemList ?? [])
     .filter((item) => item.dataType !== 'SECTION' && item.dataType !== 'TITLE')
     .map((item) => {
       const node = document.getElementById(`item-${item._elementId}`);
+      const fields = node ? [...node.querySelectorAll(FIELDS)] : [];
       return {
         linkId: item.linkId,
         text: item.question ?? null,
         dataType: item.dataType,
         enabled: item._skipLogicStatus !== 'target-disabled' && !item._isHiddenFromView,
         rendered: node !== null && node.checkVisibility(),
+        shownText: node?.innerText ?? '',
+        values: fields.map((field) => field.value),
+        readOnly: fields.length > 0 && fields.every((field) => field.readOnly || field.disabled),
       };
     });
 
@@ -181,6 +216,7 @@ function runOne(context, origin, input) {
       response: input.response ?? null,
       subject: subjectResource(input.subject) ?? subjectResource(input.response?.subject),
       extract: input.extract ?? Boolean(input.response),
+      fhirContext: input.fhirContext ?? null,
       timeoutMs: TIMEOUT_MS,
     });
   });

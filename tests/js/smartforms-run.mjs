@@ -11,10 +11,13 @@
 //   - response: a QuestionnaireResponse to load into the form (it is read back in responseBack)
 // Output (stdout): one object per input, in input order:
 //   {errors: [{source, message}], warnings: [...], itemCount, visibleCount,
-//    items: [{linkId, rendered}], renderedText, responseBack}
+//    items: [{linkId, rendered, shownText, values, readOnly}], renderedText, responseBack}
 //   errors: console errors, page errors, blocked requests and exceptions of the renderer;
 //   itemCount: question items of the Questionnaire (no groups, no display items);
 //   visibleCount: those drawn visibly in the page;
+//   shownText, values, readOnly: over every drawn repetition of the item, its text (question,
+//     options), what its text fields show, and whether every one of them is read-only or
+//     disabled (false when it has none);
 //   responseBack: the QuestionnaireResponse the form holds after loading.
 // Exit code 2 only when the tool itself fails (bad input, Chromium does not start).
 
@@ -70,11 +73,29 @@ async function renderInPage({ questionnaire, response, timeoutMs }) {
 
   const walk = (items) => items.flatMap((item) => [item, ...walk(item.item ?? [])]);
   // The renderer marks each drawn item's elements with data-linkid.
-  const drawn = (linkId) =>
-    [...el.querySelectorAll(`[data-linkid="${CSS.escape(linkId)}"]`)].some((node) => node.checkVisibility());
+  // The outermost one per drawn repetition: an item's elements nest.
+  const drawn = (linkId) => {
+    const selector = `[data-linkid="${CSS.escape(linkId)}"]`;
+    return [...el.querySelectorAll(selector)].filter(
+      (node) => node.checkVisibility() && !node.parentElement?.closest(selector),
+    );
+  };
+  // The text fields of an item (not its radio buttons or check boxes, nor the hidden copy of a
+  // multi-line field that MUI measures its height with): what they show.
+  const FIELDS = 'input:not([type=radio]):not([type=checkbox]), textarea:not([aria-hidden=true])';
   const items = walk(questionnaire.item ?? [])
     .filter((item) => item.type !== 'group' && item.type !== 'display')
-    .map((item) => ({ linkId: item.linkId, rendered: drawn(item.linkId) }));
+    .map((item) => {
+      const nodes = drawn(item.linkId);
+      const fields = nodes.flatMap((node) => [...node.querySelectorAll(FIELDS)]);
+      return {
+        linkId: item.linkId,
+        rendered: nodes.length > 0,
+        shownText: nodes.map((node) => node.innerText).join('\n'),
+        values: fields.map((field) => field.value),
+        readOnly: fields.length > 0 && fields.every((field) => field.readOnly || field.disabled),
+      };
+    });
   let responseBack = null;
   try {
     responseBack = window.smartForms.response();
