@@ -28,6 +28,7 @@ def test_check_reports_a_changed_source(tmp_path: Path) -> None:
     assert authoring.check(out, copy) == [
         "verouderd: Questionnaire-leidraad-assembled.json",
         "verouderd: Questionnaire-thema-7.json",
+        "verouderd: Questionnaire-vervolggesprek-assembled.json",
     ]
 
 

@@ -20,7 +20,13 @@ ALL = published().resources
 
 def test_publishes_nine_themes_root_and_assembled_root() -> None:
     ids = sorted(q["id"] for q in questionnaires())
-    assert ids == ["leidraad", "leidraad-assembled", *[f"thema-{n}" for n in range(1, 10)]]
+    assert ids == [
+        "leidraad",
+        "leidraad-assembled",
+        *[f"thema-{n}" for n in range(1, 10)],
+        "vervolggesprek",
+        "vervolggesprek-assembled",
+    ]
 
 
 @pytest.mark.parametrize("resource", ALL, ids=lambda r: f"{r['resourceType']}-{r['id']}")
@@ -207,15 +213,9 @@ def test_toelichting_is_help_and_meer_weten_has_real_hyperlinks() -> None:
 def test_root_follows_the_four_steps_and_refers_to_every_theme_module() -> None:
     root = by_id("leidraad")
     top = [i["linkId"] for i in root["item"]]
-    assert top[:7] == [
-        "leidraad-inleiding",
-        "terugblik-gesprek",
-        "terugblik",
-        "stap-1",
-        "situatie",
-        "situatie-uitkering",
-        "stap-2",
-    ]
+    assert top[:5] == ["leidraad-inleiding", "stap-1", "situatie", "situatie-uitkering", "stap-2"]
+    followup = [i["linkId"] for i in by_id("vervolggesprek")["item"]]
+    assert followup == [*top[:1], "terugblik-gesprek", "terugblik", *top[1:]]
     assert top[-2:] == ["stap-3", "stap-4"]
     modules = [
         e["valueCanonical"]

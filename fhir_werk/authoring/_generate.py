@@ -67,10 +67,12 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     )
     themes = [factory.theme(t) for t in factory.themes]
     root = factory.leidraad()
+    followup = factory.leidraad(followup=True)
     by_url = {f"{q['url']}|{q['version']}": q for q in themes}
     assembled = assemble(root, by_url.get)
+    followup_assembled = assemble(followup, by_url.get)
     extensions = [with_snapshot(sd, source_dir) for sd in extension_definitions()]
-    resources = [*terminology(codes), *extensions, *themes, root, assembled]
+    resources = [*terminology(codes), *extensions, *themes, root, assembled, followup, followup_assembled]
     return {file_name(r): r for r in resources}
 
 

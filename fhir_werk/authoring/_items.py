@@ -62,9 +62,11 @@ class CodeLists:
 class ItemBuilder:
     """Builds the FHIR items of one Questionnaire; knows which value set each question uses."""
 
-    def __init__(self, codes: CodeLists, value_set_of: Mapping[str, str]) -> None:
+    def __init__(self, codes: CodeLists, value_set_of: Mapping[str, str], *, followup: bool = False) -> None:
         self.codes = codes
         self.value_set_of = value_set_of
+        self.followup = followup
+        """Building the follow-up's Questionnaire: the review part and the population rules."""
 
     def enable_when(self, when: Mapping[str, str | list[str] | bool]) -> dict[str, Any]:
         """enableWhen conditions; several codes for one question mean 'any of them';
@@ -100,7 +102,7 @@ class ItemBuilder:
         if source.text is not None:
             item |= text_pair(source.text, source.en or "")
         extensions: list[dict[str, Any]] = []
-        children = [self.item(child) for child in source.items]
+        children = [self.item(child) for child in source.items if self.followup or not child.followup]
         if kind in ("group", "display"):
             item["type"] = kind
         elif kind == "help":
@@ -129,7 +131,8 @@ class ItemBuilder:
             item["type"] = kind
         if source.control:
             extensions.append(item_control(source.control))
-        extensions += _population(source)
+        if self.followup:
+            extensions += _population(source)
         if source.when:
             item |= self.enable_when(source.when)
         if source.required:

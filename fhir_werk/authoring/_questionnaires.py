@@ -125,7 +125,8 @@ class QuestionnaireFactory:
             )
         by_id = {child["linkId"]: child for child in item.get("item", [])}
         for child in source.items:
-            self._templates_for(child, by_id[child.key], templates)
+            if child.key in by_id:  # a follow-up item is not in the leidraad itself
+                self._templates_for(child, by_id[child.key], templates)
 
     def _situation(self, templates: _Templates, *, standalone_only: bool) -> list[dict[str, Any]]:
         items = situation_items(self.builder, standalone_only=standalone_only)
@@ -155,23 +156,45 @@ class QuestionnaireFactory:
         )
         return self._finish(resource, templates, items, "assemble-root-or-child")
 
-    def leidraad(self) -> dict[str, Any]:
-        """The whole leidraad: stap 1, the situation, the chosen themes as modules, stap 3 and 4."""
-        templates = _Templates()
-        items: list[dict[str, Any]] = []
-        for source in self.root.items:
-            if source.situation:
-                items += _prefilled(self._situation(templates, standalone_only=False))
-            elif source.themes:
-                items += [self._theme_slot(n) for n in source.themes]
-            else:
-                items += self._items([source], templates)
-        description = (self.root.description or "", self.root.description_en or "")
+    def leidraad(self, *, followup: bool = False) -> dict[str, Any]:
+        """The whole leidraad: stap 1, the situation, the chosen themes as modules, stap 3 and 4.
+
+        ``followup``: the follow-up conversation's Questionnaire (``vervolggesprek``): the same
+        items, with the review of the earlier agreements and goals first and the SDC ``$populate``
+        rules that fill it from the patient's record. A separate Questionnaire because a form
+        filler runs those rules when it opens the form, and without a FHIR server and a launch
+        patient some cannot (LHC-Forms 40 then fails to open it): the leidraad itself opens
+        anywhere.
+        """
+        self.builder.followup = followup
+        try:
+            templates = _Templates()
+            items: list[dict[str, Any]] = []
+            for source in self.root.items:
+                if source.followup and not followup:
+                    continue
+                if source.situation:
+                    situation = self._situation(templates, standalone_only=False)
+                    items += _prefilled(situation) if followup else situation
+                elif source.themes:
+                    items += [self._theme_slot(n) for n in source.themes]
+                else:
+                    items += self._items([source], templates)
+        finally:
+            self.builder.followup = False
+        about = self.root.followup if followup else None
         resource = metadata(
-            "Questionnaire", self.root.id, self.root.name, (self.root.title, self.root.title_en), description
+            "Questionnaire",
+            about.id if about else self.root.id,
+            about.name if about else self.root.name,
+            (about.title, about.title_en) if about else (self.root.title, self.root.title_en),
+            (about.description, about.description_en)
+            if about
+            else (self.root.description or "", self.root.description_en or ""),
         )
         resource = self._finish(resource, templates, items, "assemble-root")
-        resource["extension"] += _launch(self.root.variables)
+        if followup:
+            resource["extension"] += _launch(self.root.variables)
         return resource
 
     def _theme_slot(self, number: int) -> dict[str, Any]:

@@ -64,6 +64,8 @@ class SourceItem(BaseModel):
     plus_one: str | None = None
     extract: str | None = None
     # SDC $populate: filled from the patient's record, hidden or shown read-only.
+    # ``followup``: only in the follow-up conversation's Questionnaire (the review part).
+    followup: bool = False
     hidden: bool = False
     read_only: bool = Field(default=False, alias="readOnly")
     initial: str | None = None
@@ -91,6 +93,19 @@ class SourceItem(BaseModel):
         return self.type
 
 
+class SourceFollowUp(BaseModel):
+    """The follow-up conversation's Questionnaire made from the same source (``vervolggesprek``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+
+
 class SourceQuestionnaire(BaseModel):
     """A theme or the root leidraad."""
 
@@ -104,6 +119,7 @@ class SourceQuestionnaire(BaseModel):
     description: str | None = None
     description_en: str | None = None
     variables: list[SourceVariable] = Field(default_factory=list)
+    followup: SourceFollowUp | None = None
     items: list[SourceItem]
 
 

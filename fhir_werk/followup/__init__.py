@@ -6,7 +6,7 @@ server). Out: the pre-filled follow-up response (SDC ``$populate``: :func:`popul
 (:func:`trend`).
 """
 
-from fhir_werk.followup._examples import check_followups, write_followups
+from fhir_werk.followup._examples import answered, check_followups, conversations, write_followups
 from fhir_werk.followup._followup import (
     earlier_bundles,
     followup_questionnaire,
@@ -27,7 +27,9 @@ __all__ = [
     "Scale",
     "ServerRecord",
     "Trend",
+    "answered",
     "check_followups",
+    "conversations",
     "earlier_bundles",
     "followup_questionnaire",
     "patient_of",

@@ -4,6 +4,7 @@ answers of ``questionnaires/bron/vervolggesprekken.yaml``; written to
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from importlib.resources import files
@@ -46,12 +47,16 @@ def _answered(group: Resource, prefix: str, text_id: str, review: Mapping[str, A
     come last in the group, as in the Questionnaire."""
     text = next(i["answer"][0]["valueString"] for i in group["item"] if i["linkId"] == text_id)
     answer = review.get(text, {})
+    given: dict[str, Resource] = {}
     if "stand" in answer:
-        stand = _option(form, f"{prefix}-stand", answer["stand"])
-        group["item"].append({"linkId": f"{prefix}-stand", "answer": [stand]})
+        given[f"{prefix}-stand"] = _option(form, f"{prefix}-stand", answer["stand"])
     if "toelichting" in answer:
-        note = {"valueString": answer["toelichting"]}
-        group["item"].append({"linkId": f"{prefix}-toelichting", "answer": [note]})
+        given[f"{prefix}-toelichting"] = {"valueString": answer["toelichting"]}
+    # What the people say now replaces the pre-filled stand of the last conversation.
+    group["item"] = [i for i in group["item"] if i["linkId"] not in given]
+    group["item"] += [{"linkId": k, "answer": [v]} for k, v in given.items()]
+    order = {f"{prefix}-stand": 1, f"{prefix}-toelichting": 2}
+    group["item"].sort(key=lambda i: order.get(i["linkId"], 0))
 
 
 _REVIEWED = {
@@ -60,32 +65,54 @@ _REVIEWED = {
 }
 
 
+def answered(
+    prefilled: Resource, conversation: Mapping[str, Any], *, response_id: str | None = None
+) -> Resource:
+    """The follow-up as the people in it complete it: the pre-filled review with how each earlier
+    agreement and goal went (``afspraken`` / ``doelen``: by their text, ``stand`` and
+    ``toelichting``) and this conversation's ``answers`` (by linkId, as in voorbeelden.yaml)."""
+    form = followup_questionnaire()
+    response = build_response(
+        form,
+        conversation["answers"],
+        subject=prefilled["subject"]["reference"],
+        authored=prefilled["authored"],
+        author="Practitioner/voorbeeld-behandelaar",
+        response_id=response_id,
+    )
+    review = copy.deepcopy(
+        [i for i in prefilled.get("item", []) if i["linkId"] in ("terugblik-gesprek", "terugblik")]
+    )
+    for item in review:
+        for group in item.get("item", []):
+            if group["linkId"] in _REVIEWED:
+                text_id, key = _REVIEWED[group["linkId"]]
+                _answered(group, group["linkId"], text_id, conversation.get(key, {}), form)
+    response["item"] = review + response["item"]
+    return response
+
+
+def conversations() -> list[dict[str, Any]]:
+    """The follow-up conversations of ``vervolggesprekken.yaml``."""
+    source, *_ = _folders()
+    found: list[dict[str, Any]] = yaml.safe_load(
+        (source / "vervolggesprekken.yaml").read_text(encoding="utf-8")
+    )
+    return found
+
+
 def build_followups() -> dict[str, Resource]:
     """The follow-up example responses by file name."""
-    source, earlier_dir, _ = _folders()
-    form = followup_questionnaire()
+    _, earlier_dir, _ = _folders()
     built: dict[str, Resource] = {}
-    for person in yaml.safe_load((source / "vervolggesprekken.yaml").read_text(encoding="utf-8")):
+    for person in conversations():
         earlier = json.loads(
             (earlier_dir / f"QuestionnaireResponse-{person['vervolg_op']}.json").read_text(encoding="utf-8")
         )
         prefilled = populate_from(earlier, authored=person["authored"])
-        response = build_response(
-            form,
-            person["answers"],
-            subject=earlier["subject"]["reference"],
-            authored=person["authored"],
-            author="Practitioner/voorbeeld-behandelaar",
-            response_id=person["id"],
+        built[f"QuestionnaireResponse-{person['id']}.json"] = answered(
+            prefilled, person, response_id=person["id"]
         )
-        review = [i for i in prefilled.get("item", []) if i["linkId"] in ("terugblik-gesprek", "terugblik")]
-        for item in review:
-            for group in item.get("item", []):
-                if group["linkId"] in _REVIEWED:
-                    text_id, key = _REVIEWED[group["linkId"]]
-                    _answered(group, group["linkId"], text_id, person.get(key, {}), form)
-        response["item"] = review + response["item"]
-        built[f"QuestionnaireResponse-{person['id']}.json"] = response
     return built
 
 

@@ -11,13 +11,14 @@ from fhir_werk.followup._record import BundleRecord, Record
 from fhir_werk.publishing import Artifacts, assemble, published
 from fhir_werk.shared import BASE, VERSION, InvalidInputError, Resource, issue, outcome
 
-LEIDRAAD = f"{BASE}/Questionnaire/leidraad|{VERSION}"
+FOLLOW_UP = f"{BASE}/Questionnaire/vervolggesprek|{VERSION}"
 
 
 def followup_questionnaire(artifacts: Artifacts | None = None) -> Resource:
-    """The leidraad as a follow-up is filled in: assembled, with its population rules."""
+    """The follow-up conversation's Questionnaire (the leidraad with the review part and the
+    population rules), assembled."""
     artifacts = artifacts or published()
-    return assemble(artifacts.questionnaire(LEIDRAAD), artifacts.get)
+    return assemble(artifacts.questionnaire(FOLLOW_UP), artifacts.get)
 
 
 def now() -> str:

@@ -49,6 +49,11 @@ UNFIXABLE: tuple[tuple[str, str], ...] = (
         "validator zegt zelf dat hij niet kan beoordelen of een code passend is",
     ),
     (
+        r"hl7\.org/fhir/uv/sdc/CodeSystem/launchContext",
+        "de launch context van $populate (SDC) gebruikt SDC's eigen CodeSystem; een server zonder "
+        "het SDC-pakket kent het niet, en fhir-werk mag het niet zelf publiceren",
+    ),
+    (
         "v3-PurposeOfUse",
         "extensible binding: het doel 're-integratie' (terugkeer naar werk) heeft geen "
         "standaardcode in PurposeOfUse",

@@ -53,7 +53,7 @@ def test_search_all_pages_through_with_next_links(client: TestClient) -> None:
     url: str | None = "/fhir/Questionnaire?status=active&_count=4"
     while url:
         bundle = client.get(url).json()
-        assert bundle["total"] == 11
+        assert bundle["total"] == len(published().of_type("Questionnaire"))
         seen += _ids(bundle)
         url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), None)
     assert sorted(seen) == sorted(q["id"] for q in published().of_type("Questionnaire"))
