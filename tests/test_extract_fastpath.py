@@ -44,6 +44,7 @@ REVIEW_PREFIXES = (
     "iif(item.where(linkId='terugblik-",
     "iif(code = ",
     "item.where(linkId='terugblik-doel-stand')",
+    "where(item.where(linkId='terugblik-doel-schaal')",
 )
 """The follow-up's review (iif chains, ``!=``) runs on fhirpathpy too: only follow-up responses
 have review items, so a first conversation never evaluates them."""

@@ -43,7 +43,9 @@ def review_goal() -> dict[str, Any]:
         f"iif({_STAND} = 'bijstellen', {_answer('terugblik-doel-bijgesteld')}, "
         f"{_answer('terugblik-doel-tekst')})"
     )
-    score = "item.where(linkId='terugblik-doel-score')"
+    # The goal's own item, when it carries a scale (CSIRO's $populate fills only the direct
+    # children of a repeated group, so the score items are not grouped).
+    score = "where(item.where(linkId='terugblik-doel-schaal').answer.exists())"
     return {
         "resourceType": "Goal",
         "id": "tpl-terugblik-doel",
