@@ -10,6 +10,7 @@ from fhir_werk.followup._examples import answered, check_followups, conversation
 from fhir_werk.followup._followup import (
     earlier_bundles,
     followup_questionnaire,
+    now,
     patient_of,
     populate_followup,
     populate_from,
@@ -32,6 +33,7 @@ __all__ = [
     "conversations",
     "earlier_bundles",
     "followup_questionnaire",
+    "now",
     "patient_of",
     "populate",
     "populate_followup",

@@ -97,6 +97,11 @@ def _assembled(service: Service, questionnaire: Resource) -> Resource:
     return assemble(questionnaire, service.artifacts.get)
 
 
+def assembled_questionnaire(service: Service, resource_id: str) -> Resource:
+    """The published Questionnaire ``resource_id`` as it is filled in (assembled); 404 if unknown."""
+    return _assembled(service, _find(service, resource_id))
+
+
 def assemble_instance(id: str, request: Request, service: ServiceDep) -> Response:
     """``GET /Questionnaire/{id}/$assemble``."""
     return fhir_response(request, _assembled(service, _find(service, id)))
