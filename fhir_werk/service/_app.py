@@ -15,6 +15,7 @@ from fhir_werk.publishing import published
 from fhir_werk.service import (
     _capabilities,
     _delivery_state,
+    _plan_read,
     _questionnaire,
     _response_ops,
     _response_read,
@@ -40,6 +41,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     *_delivery_state.ROUTES,
     *_response_write.ROUTES,
     *_response_read.ROUTES,
+    *_plan_read.ROUTES,
 )
 """Every FHIR route; the CapabilityStatement is built from this very tuple."""
 

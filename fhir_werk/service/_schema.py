@@ -9,6 +9,8 @@ migration (a test compares them).
 - ``response_versions``: every version ever stored, with the Bundle extracted from it.
 - ``deliveries``: the outbox, one job per response version and target, with the patient the
   response is about (the jobs of one patient and target are delivered in order).
+- ``plan_resources``: the local copy of each resource the extraction made (CarePlan, Goals,
+  Observations …), as the newest response that yielded it left it.
 """
 
 from __future__ import annotations
@@ -59,4 +61,17 @@ deliveries: Final = sa.Table(
     sa.Column("patient", sa.String(256), nullable=True),
     sa.Index("deliveries_due", "state", "next_try"),
     sa.Index("deliveries_in_order", "patient", "target", "state"),
+)
+
+plan_resources: Final = sa.Table(
+    "plan_resources",
+    metadata,
+    sa.Column("resource_type", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("patient", sa.String(256), nullable=True),
+    sa.Column("response_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("resource", sa.Text, nullable=False),
+    sa.Column("last_updated", sa.String(40), nullable=False),
+    sa.Index("plan_resources_by_patient", "resource_type", "patient"),
 )

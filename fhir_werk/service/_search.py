@@ -38,7 +38,8 @@ def _refuse(name: str, nl: str, en: str) -> InvalidInputError:
     return InvalidInputError(bad_request(nl, en, name), 400)
 
 
-def _patient_reference(value: str) -> str:
+def patient_reference(value: str) -> str:
+    """``x``, ``Patient/x`` or a full URL ending in ``Patient/x`` as ``Patient/x``."""
     reference = value.split("/_history/")[0]
     if "/Patient/" in reference:
         reference = "Patient/" + reference.rsplit("/Patient/", 1)[1]
@@ -96,7 +97,7 @@ def response_criteria(query: Sequence[tuple[str, str]]) -> Criteria:
                 f"Search parameter '{name[:40]}' is not supported or has no value.",
             )
         if name in ("subject", "patient"):
-            found = {_patient_reference(v) for v in values}
+            found = {patient_reference(v) for v in values}
             subjects = found if subjects is None else subjects & found
         elif name == "status":
             statuses = values if statuses is None else statuses & values

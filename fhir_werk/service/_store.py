@@ -1,7 +1,8 @@
 """The stored QuestionnaireResponses: every version kept, the current one searchable.
 
 A write (create or update) is one database transaction holding the response version, the
-Bundle extracted from it and the delivery jobs queued for it (:func:`._outbox.enqueue`): either
+Bundle extracted from it, the local copies of the plan resources in it
+(:mod:`._plan_store`) and the delivery jobs queued for it (:func:`._outbox.enqueue`): either
 all of it is stored or none, so an acknowledged response always has its delivery queued.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fhir_werk.service import _outbox
+from fhir_werk.service import _outbox, _plan_store
 from fhir_werk.service._schema import response_versions, responses
 from fhir_werk.service._search import Criteria
 from fhir_werk.service._time import instant, now, parse_fhir_datetime, sortable
@@ -120,6 +121,7 @@ class Store:
                 )
             )
             if stored.bundle is not None:
+                _plan_store.save(db, stored.bundle, stored.id, columns["subject"], updated)
                 _outbox.enqueue(db, stored.id, stored.version, self.targets, columns["subject"])
         return stored
 
