@@ -13,6 +13,7 @@ from fastapi.params import Depends as DependsParam
 
 from fhir_werk.publishing import published
 from fhir_werk.service import (
+    _audit_read,
     _capabilities,
     _delivery_state,
     _plan_read,
@@ -42,6 +43,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     *_response_write.ROUTES,
     *_response_read.ROUTES,
     *_plan_read.ROUTES,
+    *_audit_read.ROUTES,
 )
 """Every FHIR route; the CapabilityStatement is built from this very tuple."""
 

@@ -71,6 +71,11 @@ class ServiceSettings(BaseSettings):
         return self.file_directory if self.file_directory is not None else self.data_dir / "aflevering"
 
     @property
+    def audit_path(self) -> Path:
+        """The audit log every push writes to (and ``GET /AuditEvent`` reads)."""
+        return self.data_dir / "audit.sqlite3"
+
+    @property
     def auth_configured(self) -> bool:
         """True when an issuer, audience and JWKS URL are all set."""
         return bool(self.auth_issuer and self.auth_audience and self.auth_jwks_url)

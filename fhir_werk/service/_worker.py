@@ -57,7 +57,7 @@ def default_adapters(settings: ServiceSettings) -> AdapterFactory:
     """Builds each target's adapter: ``file`` into the service's delivery folder, any other from
     its own environment settings; audit log and ledger live in the data folder."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    audit = AuditLog(settings.data_dir / "audit.sqlite3")
+    audit = AuditLog(settings.audit_path)
     ledger = Ledger(settings.data_dir / "ledger.sqlite3")
 
     def build(target: str) -> EpdAdapter:

@@ -23,6 +23,7 @@ def test_the_statement_lists_the_route_table(client: TestClient) -> None:
     assert listed == routed
     plan = {(kind, code) for kind in PLAN_TYPES for code in ("read", "search-type")}
     assert listed == plan | {
+        ("AuditEvent", "search-type"),
         ("Questionnaire", "read"),
         ("Questionnaire", "search-type"),
         ("QuestionnaireResponse", "create"),
