@@ -49,6 +49,7 @@ def serve(
         UnsafeBindingError,
         check_binding,
         create_app,
+        log_config,
         make_engine,
         migrate,
         start_banner,
@@ -63,7 +64,7 @@ def serve(
         "host": settings.host,
         "port": settings.port,
         "access_log": False,  # request lines carry ids and search values; no patient data in logs
-        "log_level": "warning",
+        "log_config": log_config(settings.log_level),
         "server_header": False,
     }
     if workers == 1:
@@ -94,9 +95,12 @@ def worker(
 
     Naast 'fhir-werk serve --no-worker', of als meer processen op één PostgreSQL-database.
     """
-    from fhir_werk.service import Store, Worker, make_engine, migrate
+    import logging.config
+
+    from fhir_werk.service import Store, Worker, log_config, make_engine, migrate
 
     settings = _settings()
+    logging.config.dictConfig(log_config(settings.log_level))
     engine = make_engine(settings.database)
     migrate(engine)
     deliverer = Worker(Store(engine, settings.targets), settings)

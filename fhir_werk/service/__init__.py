@@ -9,6 +9,7 @@ each accepted response through the adapters (:func:`fhir_werk.delivery.run_push`
 from fhir_werk.service._app import ROUTES, create_app
 from fhir_werk.service._binding import UnsafeBindingError, check_binding, shown_database, start_banner
 from fhir_werk.service._database import make_engine, migrate
+from fhir_werk.service._logging import log_config
 from fhir_werk.service._outbox import Job, depth, drop, jobs, retry
 from fhir_werk.service._routes import Route
 from fhir_werk.service._settings import ServiceSettings, is_loopback
@@ -29,6 +30,7 @@ __all__ = [
     "drop",
     "is_loopback",
     "jobs",
+    "log_config",
     "make_engine",
     "migrate",
     "retry",

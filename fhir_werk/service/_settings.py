@@ -54,6 +54,8 @@ class ServiceSettings(BaseSettings):
     poll_seconds: float = Field(default=1.0, gt=0)
     page_size: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=100, ge=1)
+    log_level: str = "WARNING"
+    """Of the JSON logs on stderr (DEBUG, INFO, WARNING, ERROR)."""
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None

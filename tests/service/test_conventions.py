@@ -3,6 +3,7 @@ OperationOutcome with the right status for every error, /healthz, /readyz, OpenA
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -112,3 +113,28 @@ def test_a_query_parameter_of_the_wrong_type_is_400(client: TestClient) -> None:
     assert_outcome(
         client.get("/fhir/QuestionnaireResponse", params={"_count": "veel"}), 400, "invalid", "_count"
     )
+
+
+def test_logs_are_json_lines_without_traceback_or_exception_text() -> None:
+    import logging
+
+    from fhir_werk.service._logging import JsonFormatter
+
+    try:
+        raise ValueError("antwoord van Patient/voorbeeld-els")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "fhir_werk.service", logging.ERROR, __file__, 1, "interne fout: %s", ("X",), sys.exc_info()
+        )
+    line = JsonFormatter().format(record)
+    assert json.loads(line) | {"time": "t"} == {
+        "time": "t",
+        "level": "ERROR",
+        "logger": "fhir_werk.service",
+        "message": "interne fout: X",
+        "exception": "ValueError",
+    }
+    assert "voorbeeld-els" not in line
+    assert "Traceback" not in line

@@ -20,6 +20,7 @@ def test_the_face_is_exactly_this() -> None:
         "drop",
         "is_loopback",
         "jobs",
+        "log_config",
         "make_engine",
         "migrate",
         "retry",
