@@ -1,0 +1,89 @@
+// The service's FHIR API, same origin. Every failure becomes an ApiError with a Dutch sentence:
+// the service's OperationOutcome already carries Dutch in details.text, anything else (no
+// network, a proxy's HTML page) gets a sentence of our own. Nothing about the patient is logged.
+const FHIR = 'application/fhir+json';
+const BASE = new URL('fhir', document.baseURI).href.replace(/\/$/, '');
+
+export class ApiError extends Error {
+  constructor(status, message, details = []) {
+    super(message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
+const STATUS_TEXT = {
+  400: 'De dienst kon het verzoek niet lezen.',
+  401: 'U bent niet (meer) ingelogd.',
+  403: 'U mag dit niet zien of wijzigen.',
+  404: 'De dienst kent dit niet.',
+  409: 'Iemand anders heeft dit intussen gewijzigd.',
+  412: 'Dit is intussen op een andere plek gewijzigd. Laad het gesprek opnieuw.',
+  413: 'Het gesprek is te groot om op te slaan.',
+  415: 'De dienst begreep het formaat niet.',
+  422: 'De antwoorden zijn nog niet compleet of kloppen niet.',
+};
+
+function outcomeLines(outcome) {
+  return (outcome.issue || [])
+    .filter((issue) => issue.severity === 'error' || issue.severity === 'fatal')
+    .map((issue) => {
+      const text = issue.details?.text || issue.diagnostics || 'Onbekende fout.';
+      const where = (issue.expression || [])[0];
+      return where ? `${text} (bij ${where})` : text;
+    });
+}
+
+async function request(method, path, body, headers = {}) {
+  let response;
+  try {
+    response = await fetch(`${BASE}/${path}`, {
+      method,
+      headers: { Accept: FHIR, ...(body ? { 'Content-Type': FHIR } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ApiError(0, 'De dienst is niet bereikbaar. Controleer of fhir-werk serve draait en probeer het opnieuw.');
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const lines = data?.resourceType === 'OperationOutcome' ? outcomeLines(data) : [];
+    const general = STATUS_TEXT[response.status] || `De dienst gaf een fout (${response.status}).`;
+    throw new ApiError(response.status, general, lines);
+  }
+  return { data, etag: response.headers.get('ETag') };
+}
+
+export const api = {
+  questionnaire: (id) => request('GET', `Questionnaire/${encodeURIComponent(id)}`).then((r) => r.data),
+  responses: (patient) =>
+    request('GET', `QuestionnaireResponse?subject=Patient/${encodeURIComponent(patient)}&_count=100`).then(
+      (r) => (r.data.entry || []).map((entry) => entry.resource),
+    ),
+  read: (id) => request('GET', `QuestionnaireResponse/${encodeURIComponent(id)}`),
+  create: (response) => request('POST', 'QuestionnaireResponse', response),
+  update: (response, etag) =>
+    request('PUT', `QuestionnaireResponse/${encodeURIComponent(response.id)}`, response, etag ? { 'If-Match': etag } : {}),
+  extract: (response) => request('POST', 'QuestionnaireResponse/$extract', response).then((r) => r.data),
+  delivery: (id) => request('GET', `QuestionnaireResponse/${encodeURIComponent(id)}/$delivery`).then((r) => r.data),
+  populate: (patient) =>
+    request('POST', 'Questionnaire/vervolggesprek-assembled/$populate', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'subject', valueReference: { reference: `Patient/${patient}` } }],
+    }).then((r) => r.data),
+};
+
+// The page's own settings (local mode), served by fhir_werk.web next to the page.
+export async function pageSettings() {
+  try {
+    const response = await fetch(new URL('pagina.json', document.baseURI));
+    return response.ok ? await response.json() : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,150 @@
+// The Smart Forms renderer (CSIRO, React) behind three calls: show(questionnaire, response),
+// response(), and only(linkIds) to show the top-level items of one step. One form holds the
+// whole leidraad, so enableWhen works across the steps (a theme chosen in step 1 opens its
+// questions later). Plain createElement, no JSX: no React plugin in the build.
+import { QueryClientProvider } from '@tanstack/react-query';
+import {
+  BaseRenderer,
+  buildForm,
+  getResponse,
+  RendererThemeProvider,
+  useRendererQueryClient,
+} from '@aehrc/smart-forms-renderer';
+import { createElement as h, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { datum, fhirDatum, RENDERER_TEKST } from './dutch.js';
+
+let root = null;
+let element = null;
+
+// A date as DD-MM-JJJJ in a plain text field: the renderer's own date field shows DD/MM/YYYY.
+function DatumVraag({ qItem, qrItem, onQrItemChange, parentRepeatGroupIndex }) {
+  const stored = Array.isArray(qrItem) ? qrItem[0] : qrItem;
+  const [text, setText] = useState(datum(stored?.answer?.[0]?.valueDate));
+  const [wrong, setWrong] = useState(false);
+  const id = `datum-${qItem.linkId}-${parentRepeatGroupIndex ?? 0}`;
+  const change = (event) => {
+    const value = event.target.value;
+    setText(value);
+    const date = fhirDatum(value);
+    if (value.trim() === '') {
+      setWrong(false);
+      onQrItemChange({ linkId: qItem.linkId, text: qItem.text });
+    } else if (date) {
+      setWrong(false);
+      onQrItemChange({ linkId: qItem.linkId, text: qItem.text, answer: [{ valueDate: date }] });
+    }
+  };
+  const blur = () => setWrong(text.trim() !== '' && fhirDatum(text) === null);
+  return h(
+    'div',
+    { className: 'datumvraag', 'data-linkid': qItem.linkId },
+    h('label', { htmlFor: id }, qItem.text),
+    h('input', {
+      id,
+      type: 'text',
+      inputMode: 'numeric',
+      autoComplete: 'off',
+      placeholder: 'DD-MM-JJJJ',
+      value: text,
+      'aria-invalid': wrong ? 'true' : 'false',
+      'aria-describedby': `${id}-uitleg`,
+      onChange: change,
+      onBlur: blur,
+      readOnly: Boolean(qItem.readOnly),
+    }),
+    h(
+      'p',
+      { id: `${id}-uitleg`, className: wrong ? 'fout' : 'hint' },
+      wrong ? 'Dit is geen geldige datum. Schrijf hem als DD-MM-JJJJ, bijvoorbeeld 14-12-2026.' : 'Als DD-MM-JJJJ',
+    ),
+  );
+}
+
+function dateItems(items, found = {}) {
+  for (const item of items || []) {
+    if (item.type === 'date') {
+      found[item.linkId] = DatumVraag;
+    }
+    dateItems(item.item, found);
+  }
+  return found;
+}
+
+function Form() {
+  const queryClient = useRendererQueryClient();
+  return h(RendererThemeProvider, null, h(QueryClientProvider, { client: queryClient }, h(BaseRenderer)));
+}
+
+// The renderer's few English words become Dutch as they are drawn (exact matches only).
+function translate(node) {
+  const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const dutch = RENDERER_TEKST[text.nodeValue.trim()];
+    if (dutch) {
+      text.nodeValue = dutch;
+    }
+  }
+  if (node.querySelectorAll) {
+    for (const el of [node, ...node.querySelectorAll('[title], [aria-label], [placeholder]')]) {
+      for (const name of ['title', 'aria-label', 'placeholder']) {
+        const dutch = RENDERER_TEKST[el.getAttribute(name)];
+        if (dutch) {
+          el.setAttribute(name, dutch);
+        }
+      }
+    }
+  }
+}
+
+export async function show(target, questionnaire, response) {
+  element = target;
+  await buildForm({
+    questionnaire,
+    questionnaireResponse: response ?? undefined,
+    // No terminology lookups leave the service: the forms carry their answer lists.
+    terminologyServerUrl: new URL('fhir', document.baseURI).href,
+    rendererConfigOptions: { hideQuestionnaireTitle: true, inputsFlexGrow: true },
+    qItemOverrideComponents: dateItems(questionnaire.item),
+  });
+  if (!root) {
+    root = createRoot(target);
+    // Only what changed is looked at: a keystroke must not walk the whole form.
+    new MutationObserver((records) => {
+      for (const record of records) {
+        const nodes = record.type === 'childList' ? [...record.addedNodes] : [record.target];
+        for (const node of nodes) {
+          const el = node.nodeType === Node.TEXT_NODE ? node.parentNode : node;
+          if (el?.nodeType === Node.ELEMENT_NODE) {
+            translate(el);
+          }
+        }
+      }
+    }).observe(target, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ['title', 'aria-label', 'placeholder'],
+    });
+  }
+  root.render(h(Form));
+}
+
+export const response = () => getResponse();
+
+// Shows only the given top-level items (and everything inside them).
+export function only(linkIds, all) {
+  let style = document.getElementById('stap-stijl');
+  if (!style) {
+    style = document.createElement('style');
+    style.id = 'stap-stijl';
+    document.head.append(style);
+  }
+  const hidden = all.filter((linkId) => !linkIds.includes(linkId));
+  style.textContent = hidden.map((linkId) => `#form [data-linkid="${CSS.escape(linkId)}"]`).join(',\n');
+  if (hidden.length) {
+    style.textContent += ' { display: none !important; }';
+  }
+  element?.scrollIntoView?.({ block: 'start' });
+}

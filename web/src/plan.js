@@ -1,0 +1,131 @@
+// The Werk section of the treatment plan, drawn from the transaction Bundle that $extract
+// returns for a response: goals, agreed steps, the follow-up, the consent, and the delivery state.
+import { chart } from './chart.js';
+import { AFLEVER_STAND, AFSPRAAK_STAND, datum, DOEL_STAND, DOEL_STATUS } from './dutch.js';
+
+export function el(name, attributes = {}, ...children) {
+  const node = document.createElement(name);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null && value !== false) {
+      node.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+const resources = (bundle, type) => (bundle.entry || []).map((e) => e.resource).filter((r) => r.resourceType === type);
+const text = (concept) => concept?.text || concept?.coding?.[0]?.display || '';
+
+function goalItem(goal) {
+  const status = DOEL_STATUS[goal.lifecycleStatus] || goal.lifecycleStatus;
+  const stand = goal.achievementStatus ? DOEL_STAND[goal.achievementStatus.coding?.[0]?.code] || text(goal.achievementStatus) : null;
+  const target = (goal.target || []).find((t) => Number.isInteger(t.detailInteger));
+  return el(
+    'li',
+    { class: 'doel' },
+    el('p', { class: 'doel-tekst' }, goal.description?.text || '(zonder omschrijving)'),
+    el(
+      'p',
+      { class: 'klein' },
+      `Status: ${status}`,
+      stand ? ` · stand: ${stand}` : null,
+      target ? ` · doel: ${target.detailInteger} op de schaal ‘${text(target.measure)}’` : null,
+    ),
+  );
+}
+
+function stepRow(activity) {
+  const detail = activity.detail || {};
+  const who = (detail.performer || []).map((p) => p.display).filter(Boolean).join(', ') || '—';
+  return el(
+    'tr',
+    {},
+    el('td', {}, detail.description || '—'),
+    el('td', {}, who),
+    el('td', {}, datum(detail.scheduledPeriod?.end) || '—'),
+    el('td', {}, AFSPRAAK_STAND[detail.status] || detail.status || '—'),
+  );
+}
+
+function consentText(consent) {
+  if (!consent) {
+    return 'Er is niets vastgelegd over het delen van gegevens.';
+  }
+  const permits = (consent.provision?.provision || []).filter((p) => p.type === 'permit');
+  const actors = permits.flatMap((p) => p.actor || []).map((a) => a.reference?.display || text(a.role)).filter(Boolean);
+  if (consent.status !== 'active' || actors.length === 0) {
+    return 'U geeft geen toestemming om uw doelen en afspraken over werk te delen.';
+  }
+  const until = permits.map((p) => p.period?.end).find(Boolean);
+  return `U geeft toestemming om uw doelen en afspraken over werk te delen met: ${actors.join(', ')}${
+    until ? `, tot ${datum(until)}` : ', tot u die intrekt'
+  }.`;
+}
+
+export function deliveryText(parameters) {
+  const deliveries = (parameters?.parameter || []).filter((p) => p.name === 'delivery');
+  if (!deliveries.length) {
+    return ['Dit gesprek wordt niet afgeleverd aan een dossier.'];
+  }
+  return deliveries.map((delivery) => {
+    const part = Object.fromEntries((delivery.part || []).map((p) => [p.name, p.valueString ?? p.valueCode ?? p.valueInteger ?? p.valueInstant]));
+    const state = AFLEVER_STAND[part.state] || part.state;
+    const tries = part.attempts ? ` (pogingen: ${part.attempts})` : '';
+    return `Aan het dossier (${part.target}): ${state}${tries}.`;
+  });
+}
+
+export function planView(bundle, delivery, trend) {
+  const plan = resources(bundle, 'CarePlan')[0];
+  const activities = plan?.activity || [];
+  const steps = activities.filter((a) => a.detail?.kind !== 'Appointment');
+  const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
+  const goals = resources(bundle, 'Goal');
+  const legend = trend.scales.map((scale) =>
+    el(
+      'li',
+      { 'data-schaal': scale.code },
+      `${scale.label}: ${scale.points.map((p) => p.value).join(' → ')}`,
+      trend.targets[scale.code] !== undefined ? ` (doel: ${trend.targets[scale.code]})` : null,
+    ),
+  );
+  return el(
+    'div',
+    { class: 'plan' },
+    el('h2', { tabindex: '-1', id: 'plan-kop' }, plan?.title || 'Werk'),
+    el('section', { class: 'afdruk', 'aria-labelledby': 'afspraken-kop' },
+      el('h3', { id: 'afspraken-kop' }, 'Mijn afspraken over werk'),
+      el('h4', {}, 'Doelen'),
+      goals.length ? el('ul', { class: 'doelen' }, goals.map(goalItem)) : el('p', {}, 'Er zijn geen doelen vastgelegd.'),
+      el('h4', {}, 'Afspraken: wie doet wat, en wanneer'),
+      steps.length
+        ? el(
+            'div',
+            { class: 'tabel-rol' },
+            el(
+              'table',
+              { class: 'afspraken' },
+              el('caption', { class: 'verborgen' }, 'Afspraken'),
+              el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Wat'), el('th', { scope: 'col' }, 'Wie'), el('th', { scope: 'col' }, 'Wanneer'), el('th', { scope: 'col' }, 'Stand'))),
+              el('tbody', {}, steps.map(stepRow)),
+            ),
+          )
+        : el('p', {}, 'Er zijn geen afspraken vastgelegd.'),
+      el('h4', {}, 'Vervolggesprek'),
+      el('p', { class: 'vervolg' }, followUp ? `Het vervolggesprek is op ${datum(followUp.detail.scheduledPeriod?.start)}.` : 'Er is nog geen datum voor het vervolggesprek.'),
+      el('h4', {}, 'Gegevens delen'),
+      el('p', { class: 'toestemming' }, consentText(resources(bundle, 'Consent')[0])),
+    ),
+    el('section', { class: 'niet-afdrukken', 'aria-labelledby': 'aflevering-kop' },
+      el('h3', { id: 'aflevering-kop' }, 'Aflevering aan het dossier (EPD)'),
+      el('ul', { class: 'aflevering' }, deliveryText(delivery).map((line) => el('li', {}, line))),
+    ),
+    el('section', { class: 'niet-afdrukken', 'aria-labelledby': 'grafiek-kop' },
+      el('h3', { id: 'grafiek-kop' }, 'Scores door de gesprekken heen'),
+      trend.scales.length
+        ? [el('figure', {}, chart(trend.scales, trend.targets), el('figcaption', {}, 'Van 0 (heel negatief) tot 10 (heel positief); een stippellijn is het doel.')), el('ul', { class: 'legenda' }, legend)]
+        : el('p', {}, 'Er zijn nog geen scores.'),
+    ),
+  );
+}
