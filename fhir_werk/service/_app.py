@@ -33,6 +33,7 @@ from fhir_werk.service._settings import ServiceSettings
 from fhir_werk.service._store import Store
 from fhir_werk.service._worker import AdapterFactory, Worker
 from fhir_werk.shared import VERSION
+from fhir_werk.web import mount_page
 
 ROUTES: Final[tuple[Route, ...]] = (
     *_capabilities.ROUTES,
@@ -106,6 +107,7 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness", tags=["probes"])
     app.add_api_route("/readyz", readyz, methods=["GET"], summary="Readiness", tags=["probes"])
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus", tags=["probes"])
+    mount_page(app, local=settings.local)
     return app
 
 
