@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from fhir_werk.cli._app import app
 from fhir_werk.cli._output import echo, echo_json
+from fhir_werk.cli._serve import Config, settings_from
 from fhir_werk.shared import NotFoundError, not_found
 
 outbox_app = typer.Typer(
@@ -17,11 +19,11 @@ outbox_app = typer.Typer(
 app.add_typer(outbox_app, name="outbox")
 
 
-def _engine() -> Any:
+def _engine(config: Path | None) -> Any:
     # Imported here: SQLAlchemy and Alembic cost every other command nothing.
-    from fhir_werk.service import ServiceSettings, make_engine, migrate
+    from fhir_werk.service import make_engine, migrate
 
-    engine = make_engine(ServiceSettings().database)
+    engine = make_engine(settings_from(config).database)
     migrate(engine)
     return engine
 
@@ -35,11 +37,12 @@ def list_jobs(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Als JSON.")] = False,
+    config: Config = None,
 ) -> None:
     """Toon de afleveringen: nummer, response en versie, doel, toestand, pogingen, laatste fout."""
     from fhir_werk.service import jobs
 
-    engine = _engine()
+    engine = _engine(config)
     try:
         found = jobs(engine, states=state or None)
     finally:
@@ -68,8 +71,8 @@ def list_jobs(
     echo(f"{len(rows)} aflevering(en).", err=True)
 
 
-def _change(job: int, change: Any, done_nl: str, verb_nl: str, verb_en: str) -> None:
-    engine = _engine()
+def _change(job: int, change: Any, done_nl: str, verb_nl: str, verb_en: str, config: Path | None) -> None:
+    engine = _engine(config)
     try:
         changed = change(engine, job)
     finally:
@@ -88,16 +91,20 @@ def _change(job: int, change: Any, done_nl: str, verb_nl: str, verb_en: str) -> 
 @outbox_app.command("retry")
 def retry_job(
     job: Annotated[int, typer.Argument(help="Nummer van de aflevering (zie outbox list).")],
+    config: Config = None,
 ) -> None:
     """Zet een mislukte (dead, retrying) of verwijderde aflevering opnieuw klaar, pogingen op 0."""
     from fhir_werk.service import retry
 
-    _change(job, retry, "opnieuw klaargezet", "opnieuw geprobeerd", "retried")
+    _change(job, retry, "opnieuw klaargezet", "opnieuw geprobeerd", "retried", config)
 
 
 @outbox_app.command("drop")
-def drop_job(job: Annotated[int, typer.Argument(help="Nummer van de aflevering (zie outbox list).")]) -> None:
+def drop_job(
+    job: Annotated[int, typer.Argument(help="Nummer van de aflevering (zie outbox list).")],
+    config: Config = None,
+) -> None:
     """Geef een niet-afgeleverde aflevering op (blijft zichtbaar als 'dropped')."""
     from fhir_werk.service import drop
 
-    _change(job, drop, "opgegeven", "opgegeven", "dropped")
+    _change(job, drop, "opgegeven", "opgegeven", "dropped", config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,11 +16,24 @@ from fhir_werk.cli._output import echo
 from fhir_werk.cli._usage import WrongUsageError
 
 
-def _settings(**overrides: Any) -> Any:
+def settings_from(config: Path | None, **overrides: Any) -> Any:
+    """The service's settings: options, then the environment, then the ``--config`` file."""
     # Imported here: the service (FastAPI, SQLAlchemy, Alembic) costs every other command nothing.
-    from fhir_werk.service import ServiceSettings
+    from fhir_werk.service import ServiceSettings, read_settings_file
 
+    if config is not None:
+        read_settings_file(config)
     return ServiceSettings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+Config = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Instellingenbestand met regels FHIR_WERK_…=waarde; de omgeving gaat voor.",
+        show_default=False,
+    ),
+]
 
 
 @app.command("serve")
@@ -35,6 +49,7 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Geen bezorger in dit proces (draai 'fhir-werk worker').")
     ] = False,
+    config: Config = None,
 ) -> None:
     """Start de FHIR-dienst (basis /fhir) met een bezorger die elke geaccepteerde leidraad aflevert.
 
@@ -55,7 +70,7 @@ def serve(
         start_banner,
     )
 
-    settings = _settings(host=host, port=port, in_process_worker=False if no_worker else None)
+    settings = settings_from(config, host=host, port=port, in_process_worker=False if no_worker else None)
     try:
         check_binding(settings)
     except UnsafeBindingError as exc:
@@ -90,6 +105,7 @@ def _banner(lines: list[str]) -> None:
 @app.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Bezorg wat nu klaarstaat en stop.")] = False,
+    config: Config = None,
 ) -> None:
     """Bezorg de wachtrij (outbox) zonder API; stopt netjes op SIGTERM of Ctrl-C.
 
@@ -99,7 +115,7 @@ def worker(
 
     from fhir_werk.service import Store, Worker, log_config, make_engine, migrate
 
-    settings = _settings()
+    settings = settings_from(config)
     logging.config.dictConfig(log_config(settings.log_level))
     engine = make_engine(settings.database)
     migrate(engine)

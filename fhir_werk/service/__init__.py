@@ -12,7 +12,7 @@ from fhir_werk.service._database import make_engine, migrate
 from fhir_werk.service._logging import log_config
 from fhir_werk.service._outbox import Job, depth, drop, jobs, retry
 from fhir_werk.service._routes import Route
-from fhir_werk.service._settings import ServiceSettings, is_loopback
+from fhir_werk.service._settings import ServiceSettings, is_loopback, read_settings_file
 from fhir_werk.service._store import Store
 from fhir_werk.service._worker import Worker
 
@@ -33,6 +33,7 @@ __all__ = [
     "log_config",
     "make_engine",
     "migrate",
+    "read_settings_file",
     "retry",
     "shown_database",
     "start_banner",

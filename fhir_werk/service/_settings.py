@@ -9,11 +9,14 @@ data folder and the database URL are also read from the shorter ``FHIR_WERK_DATA
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Final
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fhir_werk.shared import UnreadableInputError, issue, outcome
 
 LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -96,3 +99,36 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def read_settings_file(path: Path) -> list[str]:
+    """Put the ``FHIR_WERK_*`` lines of a settings file (``NAME=value``, as a ``.env`` file) into
+    the environment where it does not set them already; returns the names (never the values: a
+    file may hold secrets).
+
+    Through the environment, every part reads them: these settings, the adapters'
+    (``FHIR_WERK_FHIR_*``), and the processes of ``serve --workers``. Other names are ignored,
+    so a settings file cannot change ``PATH`` or the like.
+    """
+    from dotenv import dotenv_values  # pydantic-settings' own reader of .env files
+
+    if not path.is_file():
+        raise UnreadableInputError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "not-found",
+                        f"Instellingenbestand '{path}' bestaat niet of is geen bestand.",
+                        f"Settings file '{path}' does not exist or is not a file.",
+                        "--config",
+                    )
+                ]
+            )
+        )
+    found = {
+        k: v for k, v in dotenv_values(path).items() if k.upper().startswith("FHIR_WERK_") and v is not None
+    }
+    for name, value in found.items():
+        os.environ.setdefault(name, value)
+    return sorted(found)

@@ -23,6 +23,7 @@ def test_the_face_is_exactly_this() -> None:
         "log_config",
         "make_engine",
         "migrate",
+        "read_settings_file",
         "retry",
         "shown_database",
         "start_banner",

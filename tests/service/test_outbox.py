@@ -4,6 +4,7 @@ refusal that is final, ``$delivery`` per target, and ``fhir-werk outbox list|ret
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -232,3 +233,24 @@ def test_jobs_of_one_patient_go_out_in_order(client: TestClient, settings: Servi
     assert deliverer.deliver_one().response_id == second["id"]  # type: ignore[union-attr]
     assert deliverer.deliver_one().response_id == other["id"]  # type: ignore[union-attr]
     deliverer.close()
+
+
+def test_a_settings_file_is_read_and_the_environment_wins(
+    client: TestClient, settings: ServiceSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post(client, example())
+    config = tmp_path / "fhir-werk.env"
+    config.write_text(f"FHIR_WERK_DATA_DIR={settings.data_dir}\nPATH=/nergens\nFHIR_WERK_SERVICE_PORT=9999\n")
+    monkeypatch.setenv("FHIR_WERK_SERVICE_PORT", "8123")  # restored (and the file's names removed) after
+    monkeypatch.setenv("FHIR_WERK_DATA_DIR", "placeholder")
+    monkeypatch.delenv("FHIR_WERK_DATA_DIR")
+    listed = CliRunner().invoke(cli, ["outbox", "list", "--json", "--config", str(config)])
+    assert listed.exit_code == 0, listed.output
+    assert len(json.loads(listed.stdout)) == 1
+    from fhir_werk.service import ServiceSettings as Fresh
+
+    assert Fresh().port == 8123
+    assert os.environ["PATH"] != "/nergens"
+    missing = CliRunner().invoke(cli, ["outbox", "list", "--config", str(tmp_path / "weg.env")])
+    assert missing.exit_code == 2
+    assert "Instellingenbestand" in missing.output
