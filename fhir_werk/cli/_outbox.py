@@ -10,7 +10,7 @@ import typer
 
 from fhir_werk.cli._app import app
 from fhir_werk.cli._output import echo, echo_json
-from fhir_werk.cli._serve import Config, settings_from
+from fhir_werk.cli._serve import Config, open_database, settings_from
 from fhir_werk.shared import NotFoundError, not_found
 
 outbox_app = typer.Typer(
@@ -20,12 +20,7 @@ app.add_typer(outbox_app, name="outbox")
 
 
 def _engine(config: Path | None) -> Any:
-    # Imported here: SQLAlchemy and Alembic cost every other command nothing.
-    from fhir_werk.service import make_engine, migrate
-
-    engine = make_engine(settings_from(config).database)
-    migrate(engine)
-    return engine
+    return open_database(settings_from(config).database)
 
 
 @outbox_app.command("list")

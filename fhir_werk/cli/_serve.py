@@ -19,11 +19,27 @@ from fhir_werk.cli._usage import WrongUsageError
 def settings_from(config: Path | None, **overrides: Any) -> Any:
     """The service's settings: options, then the environment, then the ``--config`` file."""
     # Imported here: the service (FastAPI, SQLAlchemy, Alembic) costs every other command nothing.
-    from fhir_werk.service import ServiceSettings, read_settings_file
+    from fhir_werk.service import load_settings, read_settings_file
+    from fhir_werk.shared import InvalidInputError
 
     if config is not None:
         read_settings_file(config)
-    return ServiceSettings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except InvalidInputError as exc:  # a setting that does not fit is wrong use, as a bad option is
+        raise WrongUsageError(exc.outcome, exc.status) from exc
+
+
+def open_database(url: str) -> Any:
+    """The migrated database; a URL that names none is wrong use (exit 2), one that does not
+    answer a target failure (exit 3)."""
+    from fhir_werk.service import open_database as open_service_database
+    from fhir_werk.shared import InvalidInputError
+
+    try:
+        return open_service_database(url)
+    except InvalidInputError as exc:
+        raise WrongUsageError(exc.outcome, exc.status) from exc
 
 
 Config = Annotated[
@@ -65,8 +81,6 @@ def serve(
         check_binding,
         create_app,
         log_config,
-        make_engine,
-        migrate,
         start_banner,
     )
 
@@ -83,6 +97,7 @@ def serve(
         "server_header": False,
     }
     if workers == 1:
+        open_database(settings.database).dispose()  # a wrong URL is wrong use, before anything starts
         application = create_app(settings)
         _banner(start_banner(settings, settings.port))
         uvicorn.Server(uvicorn.Config(application, **options)).run()
@@ -90,9 +105,7 @@ def serve(
     # Several processes: uvicorn starts each from the factory, which reads the environment; the
     # schema is brought up to date once here, so the processes do not race to migrate.
     os.environ["FHIR_WERK_SERVICE_IN_PROCESS_WORKER"] = "true" if settings.in_process_worker else "false"
-    engine = make_engine(settings.database)
-    migrate(engine)
-    engine.dispose()
+    open_database(settings.database).dispose()
     _banner([*start_banner(settings, settings.port), f"Serverprocessen: {workers}."])
     uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
 
@@ -113,12 +126,11 @@ def worker(
     """
     import logging.config
 
-    from fhir_werk.service import Store, Worker, log_config, make_engine, migrate
+    from fhir_werk.service import Store, Worker, log_config
 
     settings = settings_from(config)
     logging.config.dictConfig(log_config(settings.log_level))
-    engine = make_engine(settings.database)
-    migrate(engine)
+    engine = open_database(settings.database)
     deliverer = Worker(Store(engine, settings.targets), settings)
     stop = threading.Event()
     try:

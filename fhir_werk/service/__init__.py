@@ -8,11 +8,11 @@ each accepted response through the adapters (:func:`fhir_werk.delivery.run_push`
 
 from fhir_werk.service._app import ROUTES, create_app
 from fhir_werk.service._binding import UnsafeBindingError, check_binding, shown_database, start_banner
-from fhir_werk.service._database import make_engine, migrate
+from fhir_werk.service._database import make_engine, migrate, open_database
 from fhir_werk.service._logging import log_config
 from fhir_werk.service._outbox import Job, depth, drop, jobs, retry
 from fhir_werk.service._routes import Route
-from fhir_werk.service._settings import ServiceSettings, is_loopback, read_settings_file
+from fhir_werk.service._settings import ServiceSettings, is_loopback, load_settings, read_settings_file
 from fhir_werk.service._store import Store
 from fhir_werk.service._worker import Worker
 
@@ -30,9 +30,11 @@ __all__ = [
     "drop",
     "is_loopback",
     "jobs",
+    "load_settings",
     "log_config",
     "make_engine",
     "migrate",
+    "open_database",
     "read_settings_file",
     "retry",
     "shown_database",

@@ -22,7 +22,7 @@ from fhir_werk.service import (
     _response_read,
     _response_write,
 )
-from fhir_werk.service._database import make_engine, migrate
+from fhir_werk.service._database import open_database
 from fhir_werk.service._errors import install_error_handlers
 from fhir_werk.service._health import healthz, readyz
 from fhir_werk.service._http import BODY_SCHEMA, check_format
@@ -63,8 +63,7 @@ def create_app(
     builds each target's adapter (default: from the entry points and the environment).
     """
     settings = settings or ServiceSettings()
-    engine = make_engine(settings.database)
-    migrate(engine)
+    engine = open_database(settings.database)
     service = Service(settings, engine, Store(engine, settings.targets), published(), ROUTES)
     run_worker = settings.in_process_worker if worker is None else worker
     metrics = Metrics(engine)

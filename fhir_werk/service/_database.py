@@ -11,6 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
+from fhir_werk.shared import InvalidInputError, RemoteUnavailableError, issue, outcome
+
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL lets readers work while the one writer writes; busy_timeout makes a second writer
@@ -48,3 +50,47 @@ def migrate(engine: sa.Engine) -> None:
 def is_postgresql(engine: sa.Engine) -> bool:
     """True on PostgreSQL (job claims use ``FOR UPDATE SKIP LOCKED`` there)."""
     return engine.dialect.name == "postgresql"
+
+
+def open_database(url: str) -> sa.Engine:
+    """:func:`make_engine` and :func:`migrate`, with their failures as fhir-werk errors: a URL
+    that names no usable database is an :class:`InvalidInputError` (the setting is wrong), a
+    database that does not answer a :class:`RemoteUnavailableError`. Neither message repeats
+    the URL (it may hold a password)."""
+    try:
+        engine = make_engine(url)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise InvalidInputError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "value",
+                        f"De database-URL (FHIR_WERK_DATABASE_URL) is ongeldig of noemt een database zonder "
+                        f"stuurprogramma ({type(exc).__name__}); gebruik sqlite:///… of postgresql+psycopg://….",
+                        f"The database URL (FHIR_WERK_DATABASE_URL) is invalid or names a database without a "
+                        f"driver ({type(exc).__name__}); use sqlite:///… or postgresql+psycopg://….",
+                        "FHIR_WERK_DATABASE_URL",
+                    )
+                ]
+            ),
+            400,
+        ) from exc
+    try:
+        migrate(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise RemoteUnavailableError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "transient",
+                        f"De database is niet bereikbaar of niet te gebruiken ({type(exc).__name__}).",
+                        f"The database cannot be reached or used ({type(exc).__name__}).",
+                    )
+                ]
+            ),
+            503,
+        ) from exc
+    return engine

@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 from typing import Final
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from fhir_werk.shared import UnreadableInputError, issue, outcome
+from fhir_werk.shared import InvalidInputError, UnreadableInputError, issue, outcome
 
 LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -89,6 +89,30 @@ class ServiceSettings(BaseSettings):
     def local(self) -> bool:
         """True when bound to a loopback interface only (the local mode)."""
         return is_loopback(self.host)
+
+
+def load_settings(**overrides: object) -> ServiceSettings:
+    """``ServiceSettings`` from the environment (and ``overrides``); a value that does not fit is
+    an :class:`InvalidInputError` naming the environment variable, never a pydantic error."""
+    try:
+        return ServiceSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        issues = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "?"
+            env = (
+                name.upper() if name.upper().startswith("FHIR_WERK_") else f"FHIR_WERK_SERVICE_{name.upper()}"
+            )
+            issues.append(
+                issue(
+                    "error",
+                    "value",
+                    f"Instelling {env} heeft een ongeldige waarde.",
+                    f"Setting {env} has an invalid value.",
+                    env,
+                )
+            )
+        raise InvalidInputError(outcome(issues), 400) from exc
 
 
 def is_loopback(host: str) -> bool:
