@@ -17,6 +17,7 @@ from fhir_werk.service import (
     _capabilities,
     _delivery_state,
     _plan_read,
+    _populate,
     _questionnaire,
     _response_ops,
     _response_read,
@@ -37,6 +38,7 @@ from fhir_werk.web import mount_page
 
 ROUTES: Final[tuple[Route, ...]] = (
     *_capabilities.ROUTES,
+    *_populate.ROUTES,
     *_questionnaire.ROUTES,
     # Operations ($validate, $extract, $delivery) before the {id} routes they would match.
     *_response_ops.ROUTES,
