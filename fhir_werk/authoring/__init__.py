@@ -1,7 +1,7 @@
 """Authoring: the clinician-readable YAML sources in ``questionnaires/bron/`` become the FHIR
 artifacts in ``questionnaires/fhir/`` (``fhir-werk generate``)."""
 
-from fhir_werk.authoring._generate import build_all, check, write
-from fhir_werk.authoring._response_builder import build_response
+from fhir_werk.authoring._generate import build_all, check, differences, write, write_into
+from fhir_werk.authoring._response_builder import ANSWER_VALUE, build_response
 
-__all__ = ["build_all", "build_response", "check", "write"]
+__all__ = ["ANSWER_VALUE", "build_all", "build_response", "check", "differences", "write", "write_into"]

@@ -86,6 +86,16 @@ def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[s
     return _write_into(out_dir or default_dirs()[1], build_all(source_dir))
 
 
+def write_into(out_dir: Path, built: dict[str, dict[str, Any]]) -> list[str]:
+    """Write ``built`` (file name → resource) into ``out_dir``, removing stale ``*.json`` there."""
+    return _write_into(out_dir, built)
+
+
+def differences(out_dir: Path, built: dict[str, dict[str, Any]]) -> list[str]:
+    """The files of ``out_dir`` that are missing, stale or changed against ``built``."""
+    return _differences(out_dir, built)
+
+
 def _write_into(out_dir: Path, built: dict[str, dict[str, Any]]) -> list[str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in set(p.name for p in out_dir.glob("*.json")) - set(built):

@@ -8,11 +8,11 @@ them is answered.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from fhir_werk.shared import Resource
 
-_VALUE_KEY = {
+ANSWER_VALUE: Final = {
     "boolean": "valueBoolean",
     "integer": "valueInteger",
     "decimal": "valueDecimal",
@@ -21,7 +21,9 @@ _VALUE_KEY = {
     "string": "valueString",
     "text": "valueString",
     "url": "valueUri",
+    "reference": "valueReference",
 }
+"""The answer's value[x] element for each Questionnaire item type (choice: valueCoding)."""
 
 
 def _answer(item: Resource, value: Any) -> Resource:
@@ -33,7 +35,7 @@ def _answer(item: Resource, value: Any) -> Resource:
         raise ValueError(f"{item['linkId']}: {value!r} is geen antwoordoptie")
     if item["type"] == "reference":
         return {"valueReference": value if isinstance(value, dict) else {"reference": value}}
-    return {_VALUE_KEY[item["type"]]: value}
+    return {ANSWER_VALUE[item["type"]]: value}
 
 
 def _items(definitions: list[Resource], answers: Mapping[str, Any]) -> list[Resource]:

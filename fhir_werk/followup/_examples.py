@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from fhir_werk.authoring import build_response
+from fhir_werk.authoring import build_response, differences, write_into
 from fhir_werk.followup._followup import followup_questionnaire, populate_from
 from fhir_werk.shared import Resource
 
@@ -116,32 +116,14 @@ def build_followups() -> dict[str, Resource]:
     return built
 
 
-def _text(resource: Resource) -> str:
-    return json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
-
-
 def write_followups() -> list[str]:
     """Write the follow-up examples (removing stale ones); the names written."""
     *_, folder = _folders()
     folder.mkdir(parents=True, exist_ok=True)
-    built = build_followups()
-    for stale in {p.name for p in folder.glob("*.json")} - set(built):
-        (folder / stale).unlink()
-    for name, resource in built.items():
-        (folder / name).write_text(_text(resource), encoding="utf-8")
-    return sorted(built)
+    return write_into(folder, build_followups())
 
 
 def check_followups() -> list[str]:
     """The follow-up example files that differ from what the sources give."""
     *_, folder = _folders()
-    built = build_followups()
-    present = {p.name: p for p in folder.glob("*.json")}
-    problems = [f"ontbreekt: vervolg/{n}" for n in sorted(set(built) - set(present))]
-    problems += [f"overbodig: vervolg/{n}" for n in sorted(set(present) - set(built))]
-    problems += [
-        f"verouderd: vervolg/{n}"
-        for n in sorted(set(built) & set(present))
-        if present[n].read_text(encoding="utf-8") != _text(built[n])
-    ]
-    return problems
+    return [f"vervolg/{problem}" for problem in differences(folder, build_followups())]

@@ -18,6 +18,7 @@ from typing import Any, Final
 from fhirpathpy import evaluate as fhirpath
 from fhirpathpy.models import models
 
+from fhir_werk.authoring import ANSWER_VALUE
 from fhir_werk.followup._record import Record
 from fhir_werk.shared import (
     INITIAL_EXPRESSION,
@@ -32,16 +33,6 @@ from fhir_werk.shared import (
 
 _MODEL: Final = models["r4"]
 _EMBEDDED: Final = re.compile(r"\{\{(.+?)\}\}")
-_VALUE: Final = {
-    "boolean": "valueBoolean",
-    "integer": "valueInteger",
-    "decimal": "valueDecimal",
-    "date": "valueDate",
-    "dateTime": "valueDateTime",
-    "string": "valueString",
-    "text": "valueString",
-    "reference": "valueReference",
-}
 
 
 def _expression(element: Resource, url: str) -> Resource | None:
@@ -92,7 +83,7 @@ def _answer(item: Resource, value: Any) -> Resource | None:
         if chosen is None:
             return None
         return {"valueCoding": {k: chosen[k] for k in ("system", "code", "display") if k in chosen}}
-    key = _VALUE.get(str(kind))
+    key = ANSWER_VALUE.get(str(kind))
     if key is None:
         return None
     if kind == "date" and isinstance(value, str):
