@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -99,8 +100,12 @@ def serve(
     if workers == 1:
         open_database(settings.database).dispose()  # a wrong URL is wrong use, before anything starts
         application = create_app(settings)
-        _banner(start_banner(settings, settings.port))
-        uvicorn.Server(uvicorn.Config(application, **options)).run()
+        # Bound here, so that --port 0 (any free port) prints the port it got.
+        listening = socket.create_server(
+            (settings.host.strip("[]"), settings.port), family=_family(settings.host), backlog=2048
+        )
+        _banner(start_banner(settings, listening.getsockname()[1]))
+        uvicorn.Server(uvicorn.Config(application, **options)).run(sockets=[listening])
         return
     # Several processes: uvicorn starts each from the factory, which reads the environment; the
     # schema is brought up to date once here, so the processes do not race to migrate.
@@ -108,6 +113,10 @@ def serve(
     open_database(settings.database).dispose()
     _banner([*start_banner(settings, settings.port), f"Serverprocessen: {workers}."])
     uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 def _banner(lines: list[str]) -> None:

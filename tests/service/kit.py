@@ -67,11 +67,10 @@ def free_port() -> int:
 
 
 class Serve:
-    """``fhir-werk serve`` on a free port with its data in ``folder``."""
+    """``fhir-werk serve --port 0`` with its data in ``folder``; the port is the one its start
+    banner prints (so the banner's URL is tested too, and no port is guessed)."""
 
     def __init__(self, folder: Path, *extra: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         environment = (
             os.environ
             | {
@@ -81,10 +80,24 @@ class Serve:
             }
             | (env or {})
         )
-        command = [str(Path(sys.executable).parent / "fhir-werk"), "serve", "--port", str(self.port), *extra]
+        command = [str(Path(sys.executable).parent / "fhir-werk"), "serve", "--port", "0", *extra]
         self.process = subprocess.Popen(
             command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
+        assert self.process.stderr is not None
+        self.banner: list[str] = []
+        for raw in self.process.stderr:  # the banner comes before the server accepts requests
+            line = raw.decode()
+            self.banner.append(line)
+            if line.startswith("FHIR-basis: "):
+                break
+        else:
+            pytest.fail(f"fhir-werk serve start niet: {''.join(self.banner)[-2000:]!r}")
+        url = self.banner[-1].split()[1]
+        assert url.startswith("http://127.0.0.1:"), url
+        assert url.endswith("/fhir"), url
+        self.base = url.removesuffix("/fhir")
+        self.port = int(self.base.rsplit(":", 1)[1])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
