@@ -111,7 +111,10 @@ def serve(
     # schema is brought up to date once here, so the processes do not race to migrate.
     os.environ["FHIR_WERK_SERVICE_IN_PROCESS_WORKER"] = "true" if settings.in_process_worker else "false"
     open_database(settings.database).dispose()
-    _banner([*start_banner(settings, settings.port), f"Serverprocessen: {workers}."])
+    if settings.port == 0:  # uvicorn binds the shared socket itself: choose the free port first
+        with socket.create_server((settings.host.strip("[]"), 0), family=_family(settings.host)) as probe:
+            options["port"] = probe.getsockname()[1]
+    _banner([*start_banner(settings, options["port"]), f"Serverprocessen: {workers}."])
     uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
 
 

@@ -51,3 +51,26 @@ def test_kill_9_loses_nothing_and_delivers_exactly_once(folder: Path, worker_bef
     assert code in (0, -signal.SIGTERM), err
     assert "Traceback" not in err
     assert "kill-" not in err  # no identifier of a patient's response in the log
+
+
+def test_serve_with_two_processes_delivers_each_response_once(folder: Path) -> None:
+    serve = Serve(folder, "--workers", "2")
+    ids = []
+    try:
+        with httpx.Client(base_url=serve.base, timeout=30) as http:
+            for number in range(12):
+                response = example(identifier={"system": SYSTEM, "value": f"twee-{number}"})
+                answer = http.post("/fhir/QuestionnaireResponse", content=body(response), headers=FHIR)
+                assert answer.status_code == 201, answer.text[:300]
+                ids.append(answer.json()["id"])
+        deadline = time.monotonic() + 120
+        found = states(serve.base, ids)
+        while set(found.values()) & {"queued", "retrying"} and time.monotonic() < deadline:
+            time.sleep(0.2)
+            found = states(serve.base, ids)
+        assert set(found.values()) == {"delivered"}, found
+    finally:
+        code, err = serve.stop()
+    assert sorted(bundle_names(folder)) == sorted(f"twee-{n}" for n in range(12))
+    assert code in (0, -signal.SIGTERM), err
+    assert "Traceback" not in err
