@@ -13,7 +13,7 @@ from fhir_werk.service._time import parse_fhir_datetime, sortable
 from fhir_werk.shared import InvalidInputError, bad_request
 
 Operator = Literal["ge", "gt", "lt", "le"]
-RESULT_PARAMETERS: Final = frozenset({"_count", "_offset", "_format"})
+RESULT_PARAMETERS: Final = frozenset({"_count", "_offset", "_format", "_summary"})
 RESPONSE_PARAMETERS: Final = {
     "subject": ("reference", "Wie de vragenlijst betreft (Patient/id)."),
     "patient": ("reference", "De patiënt (id of Patient/id)."),
@@ -115,7 +115,8 @@ def response_criteria(query: Sequence[tuple[str, str]]) -> Criteria:
 
 
 def paging(query: Mapping[str, str], default: int, maximum: int) -> tuple[int, int]:
-    """``_count`` (capped at ``maximum``) and ``_offset`` from the query; 400 when not numbers."""
+    """``_count`` (capped at ``maximum``; 0 for ``_summary=count``) and ``_offset`` from the
+    query; 400 when they are not numbers or ``_summary`` is anything else."""
     count_text, offset_text = query.get("_count", str(default)), query.get("_offset", "0")
     # More than nine digits cannot be a real position and would overflow the database's integer.
     if not (count_text.isdigit() and offset_text.isdigit() and len(offset_text) <= 9):
@@ -124,4 +125,11 @@ def paging(query: Mapping[str, str], default: int, maximum: int) -> tuple[int, i
             "_count en _offset moeten hele getallen zijn (0 of meer; _offset ten hoogste 999999999).",
             "_count and _offset must be whole numbers (0 or more; _offset at most 999999999).",
         )
-    return min(int(count_text), maximum), int(offset_text)
+    summary = query.get("_summary")
+    if summary is not None and summary != "count":
+        raise _refuse(
+            "_summary",
+            "Van _summary wordt alleen 'count' ondersteund (alleen het aantal).",
+            "Of _summary only 'count' is supported (the total only).",
+        )
+    return (0 if summary == "count" else min(int(count_text), maximum)), int(offset_text)

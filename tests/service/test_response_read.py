@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from fhir_werk.publishing import published
+
 from .kit import FHIR, TestClient, assert_outcome, body, example, post
 
 NAMES = ("els-uitkering", "pieter-deelt-niets", "sanne-werkt-met-klachten", "mohamed-ziek-met-contract")
@@ -126,3 +128,12 @@ def test_count_zero_gives_only_the_total(client: TestClient, stored: dict[str, d
 )
 def test_a_bad_search_is_400(client: TestClient, query: str, text: str) -> None:
     assert_outcome(client.get(f"/fhir/QuestionnaireResponse?{query}"), 400, "invalid", text)
+
+
+def test_summary_count_gives_the_total_only(client: TestClient, stored: dict[str, dict[str, Any]]) -> None:
+    bundle = client.get("/fhir/QuestionnaireResponse?status=completed&_summary=count").json()
+    assert (bundle["total"], bundle["entry"]) == (4, [])
+    shipped = len(published().of_type("Questionnaire"))
+    assert client.get("/fhir/Questionnaire?_summary=count").json()["total"] == shipped
+    answer = client.get("/fhir/QuestionnaireResponse?_summary=true")
+    assert_outcome(answer, 400, "invalid", "alleen 'count'")
