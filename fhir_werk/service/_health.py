@@ -1,7 +1,11 @@
-"""``GET /healthz`` (the process answers) and ``GET /readyz`` (the database answers and every
-target's adapter is installed); outside ``/fhir`` and the CapabilityStatement, as probes are."""
+"""``GET /healthz`` (the process answers) and ``GET /readyz`` (the database answers, every
+target's adapter is installed and the ``file`` target's folder can be written); outside
+``/fhir`` and the CapabilityStatement, as probes are."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import Request
@@ -44,6 +48,24 @@ def readyz(request: Request, service: ServiceDep) -> Response:
                     f"Target '{target}' has no installed adapter.",
                 )
             )
+    if "file" in service.settings.targets and not _writable(service.settings.delivery_directory):
+        problems.append(
+            issue(
+                "error",
+                "transient",
+                "De aflevermap van het doel 'file' kan niet worden geschreven.",
+                "The delivery folder of target 'file' cannot be written.",
+            )
+        )
     if problems:
         return fhir_response(request, outcome(problems), 503)
     return fhir_response(request, outcome([issue("information", "informational", "Klaar.", "Ready.")]))
+
+
+def _writable(folder: Path) -> bool:
+    """True when ``folder`` exists (or can be made) and this process may write in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +139,13 @@ def test_logs_are_json_lines_without_traceback_or_exception_text() -> None:
     }
     assert "voorbeeld-els" not in line
     assert "Traceback" not in line
+
+
+def test_readyz_names_a_delivery_folder_that_cannot_be_written(
+    settings: ServiceSettings, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "een-bestand"
+    blocker.write_text("geen map")
+    settings.file_directory = blocker / "aflevering"  # below a file: cannot be made
+    with TestClient(create_app(settings, worker=False)) as client:
+        assert_outcome(client.get("/readyz"), 503, "transient", "aflevermap van het doel 'file'")
