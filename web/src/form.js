@@ -97,6 +97,49 @@ function translate(node) {
   }
 }
 
+// Accessibility repairs of what renderer 1.4.0 draws: its check boxes put role="checkbox" and
+// aria-checked on the wrapper around the real <input type="checkbox">, so a screen reader meets
+// two nested check boxes (axe: nested-interactive). The input alone is the control.
+function repair(node) {
+  const wrappers = node.matches?.('[role="checkbox"]:not(input)') ? [node] : [];
+  wrappers.push(...(node.querySelectorAll?.('[role="checkbox"]:not(input)') || []));
+  for (const wrapper of wrappers) {
+    if (wrapper.querySelector('input[type="checkbox"]')) {
+      wrapper.removeAttribute('role');
+      wrapper.removeAttribute('aria-checked');
+      wrapper.removeAttribute('aria-readonly');
+      wrapper.dataset.hersteld = '';
+    }
+  }
+  // React sets aria-checked again on every toggle; a repaired wrapper drops it again.
+  if (node.dataset && 'hersteld' in node.dataset) {
+    node.removeAttribute('aria-checked');
+    node.removeAttribute('aria-readonly');
+  }
+  const all = (selector) => [...(node.matches?.(selector) ? [node] : []), ...(node.querySelectorAll?.(selector) || [])];
+  // The slider's wrapper <span> carries aria-readonly without a role that allows it.
+  for (const el of all('span[aria-readonly]:not([role]), div[aria-readonly]:not([role])')) {
+    el.removeAttribute('aria-readonly');
+  }
+  // The remove button of a repeated group sits in a <span role="button"> (its tooltip's anchor):
+  // the real <button> inside gets the name, the span stops pretending to be a button.
+  for (const el of all('span[role="button"]')) {
+    const inner = el.querySelector('button');
+    if (inner) {
+      if (!inner.getAttribute('aria-label') && el.getAttribute('aria-label')) {
+        inner.setAttribute('aria-label', el.getAttribute('aria-label'));
+      }
+      el.removeAttribute('role');
+      el.removeAttribute('aria-label');
+    }
+  }
+  // A group without a text becomes a landmark named "Unnamed group"; it is no landmark at all.
+  for (const el of all('[role="region"][aria-label="Unnamed group"]')) {
+    el.removeAttribute('role');
+    el.removeAttribute('aria-label');
+  }
+}
+
 export async function show(target, questionnaire, response) {
   element = target;
   await buildForm({
@@ -117,6 +160,7 @@ export async function show(target, questionnaire, response) {
           const el = node.nodeType === Node.TEXT_NODE ? node.parentNode : node;
           if (el?.nodeType === Node.ELEMENT_NODE) {
             translate(el);
+            repair(el);
           }
         }
       }
@@ -125,7 +169,7 @@ export async function show(target, questionnaire, response) {
       subtree: true,
       characterData: true,
       attributes: true,
-      attributeFilter: ['title', 'aria-label', 'placeholder'],
+      attributeFilter: ['title', 'aria-label', 'placeholder', 'role', 'aria-checked', 'aria-readonly'],
     });
   }
   root.render(h(Form));
