@@ -87,7 +87,8 @@ def serve(
 
     settings = settings_from(config, host=host, port=port, in_process_worker=False if no_worker else None)
     try:
-        check_binding(settings)
+        # With FHIR_WERK_SERVICE_AUTH_* set, create_app installs the bearer JWT guard itself.
+        check_binding(settings, has_auth=settings.auth_configured)
     except UnsafeBindingError as exc:
         raise WrongUsageError(exc.outcome, exc.status) from exc
     options: dict[str, Any] = {

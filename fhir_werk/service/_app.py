@@ -23,12 +23,15 @@ from fhir_werk.service import (
     _response_read,
     _response_write,
 )
+from fhir_werk.service._auth_audit import AccessAudit
+from fhir_werk.service._auth_guard import build_auth
 from fhir_werk.service._database import open_database
 from fhir_werk.service._errors import install_error_handlers
 from fhir_werk.service._health import healthz, readyz
 from fhir_werk.service._http import BODY_SCHEMA, check_format
 from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from fhir_werk.service._routes import Route
+from fhir_werk.service._scopes import route_permission
 from fhir_werk.service._service import Service
 from fhir_werk.service._settings import ServiceSettings
 from fhir_werk.service._store import Store
@@ -60,11 +63,19 @@ def create_app(
 ) -> FastAPI:
     """The FHIR service as an ASGI app.
 
-    ``auth`` is a FastAPI dependency run before every ``/fhir`` route (None: no authentication,
-    for the local mode only); ``worker`` overrides ``settings.in_process_worker``; ``adapters``
-    builds each target's adapter (default: from the entry points and the environment).
+    ``auth`` is a FastAPI dependency run before every ``/fhir`` route; None means the bearer
+    JWT guard the settings configure (``FHIR_WERK_SERVICE_AUTH_*``), or no authentication when
+    they configure none (the local mode); ``worker`` overrides ``settings.in_process_worker``;
+    ``adapters`` builds each target's adapter (default: from the entry points and the
+    environment).
     """
     settings = settings or ServiceSettings()
+    for route in ROUTES:
+        route_permission(route)  # every route has its SMART permission, also in local mode
+    if auth is None:
+        # From the settings, so that each process of `serve --workers` (built by uvicorn from the
+        # bare factory) guards itself as well.
+        auth = build_auth(settings, ROUTES)
     engine = open_database(settings.database)
     service = Service(settings, engine, Store(engine, settings.targets), published(), ROUTES)
     run_worker = settings.in_process_worker if worker is None else worker
@@ -99,6 +110,10 @@ def create_app(
     app.state.service = service
     app.state.metrics = metrics
     install_error_handlers(app)
+    # Outside the error guard: a 500 is audited too, and an audit that fails is itself a 500.
+    app.add_middleware(
+        AccessAudit, routes=ROUTES, audit_path=settings.audit_path, authenticated=auth is not None
+    )
     # Outermost: it also times the 500 answers of the error guard.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     guards: list[DependsParam] = [Depends(check_format)]

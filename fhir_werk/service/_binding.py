@@ -2,8 +2,9 @@
 
 Without authentication the service answers anyone who reaches it, with patient data. So it
 listens unauthenticated on a loopback address only (the *local mode*); on any other interface
-it refuses to start. JWT authentication is issue 11's next slice: until it is in, configuring
-an issuer does not make another interface safe, and the refusal says so.
+it refuses to start. With bearer JWT authentication configured (issuer, audience and JWKS URL,
+:mod:`._auth_guard`) it may listen anywhere; a configuration with only some of the three is
+refused too, rather than run without the authentication that was meant.
 """
 
 from __future__ import annotations
@@ -21,18 +22,27 @@ class UnsafeBindingError(FhirWerkError):
 def check_binding(settings: ServiceSettings, *, has_auth: bool = False) -> None:
     """Raise :class:`UnsafeBindingError` unless ``settings.host`` is loopback or ``has_auth``
     (an auth dependency is installed)."""
+    if settings.auth_partly_configured:
+        raise UnsafeBindingError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "security",
+                        "Authenticatie is maar half ingesteld: FHIR_WERK_SERVICE_AUTH_ISSUER, "
+                        "…_AUTH_AUDIENCE en …_AUTH_JWKS_URL horen alle drie gezet te zijn.",
+                        "Authentication is only partly configured: FHIR_WERK_SERVICE_AUTH_ISSUER, "
+                        "…_AUTH_AUDIENCE and …_AUTH_JWKS_URL must all three be set.",
+                        "auth",
+                    )
+                ]
+            ),
+            400,
+        )
     if settings.local or has_auth:
         return
-    why_nl = (
-        "JWT-authenticatie is ingesteld maar zit nog niet in deze versie van de dienst"
-        if settings.auth_configured
-        else "er is geen authenticatie ingesteld"
-    )
-    why_en = (
-        "JWT authentication is configured but not yet part of this version of the service"
-        if settings.auth_configured
-        else "no authentication is configured"
-    )
+    why_nl = "er is geen authenticatie ingesteld"
+    why_en = "no authentication is configured"
     raise UnsafeBindingError(
         outcome(
             [
@@ -60,9 +70,9 @@ def start_banner(settings: ServiceSettings, port: int) -> list[str]:
     """The Dutch lines ``fhir-werk serve`` prints on start (no secrets: the password is hidden)."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     mode = (
-        "lokale modus: alleen bereikbaar vanaf deze machine, zonder authenticatie"
-        if settings.local
-        else "met authenticatie"
+        f"met authenticatie (bearer-JWT van {settings.auth_issuer}, SMART-scopes)"
+        if settings.auth_configured
+        else "lokale modus: alleen bereikbaar vanaf deze machine, zonder authenticatie"
     )
     targets = ", ".join(
         f"file → {settings.delivery_directory.resolve()}" if t == "file" else t for t in settings.targets

@@ -50,15 +50,35 @@ def _resource(resource_type: str, routes: Sequence[Route]) -> Resource:
     return result
 
 
-def capability_statement(routes: Sequence[Route], *, local: bool) -> Resource:
-    """The statement for ``routes``; ``local`` says the service runs without authentication."""
-    types = sorted({r.resource for r in routes if r.resource})
-    security: Resource = {
+SECURITY_SERVICE: Final = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+
+
+def security(issuer: str | None) -> Resource:
+    """``rest.security``: SMART-on-FHIR with the issuer when authentication is configured, else
+    the local mode's plain statement that there is none."""
+    if issuer is None:
+        return {
+            "cors": False,
+            "description": "Lokale modus: alleen bereikbaar op deze machine, zonder authenticatie "
+            "(geen beveiliging).",
+        }
+    return {
         "cors": False,
-        "description": "Lokale modus: alleen bereikbaar op deze machine, zonder authenticatie."
-        if local
-        else "Authenticatie vereist.",
+        "service": [
+            {
+                "coding": [{"system": SECURITY_SERVICE, "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}],
+                "text": "OAuth2 bearer-token (JWT) met SMART v2-scopes",
+            }
+        ],
+        "description": f"Bearer-token (JWT) van uitgever {issuer} vereist, met SMART v2-scopes "
+        "(system/, user/, patient/ met c r u d s); zonder token 401, zonder passende scope 403.",
     }
+
+
+def capability_statement(routes: Sequence[Route], *, issuer: str | None = None) -> Resource:
+    """The statement for ``routes``; ``issuer`` is the token issuer when authentication is
+    configured (None: the local mode, no security)."""
+    types = sorted({r.resource for r in routes if r.resource})
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -72,7 +92,7 @@ def capability_statement(routes: Sequence[Route], *, local: bool) -> Resource:
         "rest": [
             {
                 "mode": "server",
-                "security": security,
+                "security": security(issuer),
                 "resource": [_resource(t, [r for r in routes if r.resource == t]) for t in types],
             }
         ],
@@ -81,7 +101,9 @@ def capability_statement(routes: Sequence[Route], *, local: bool) -> Resource:
 
 def metadata(request: Request, service: ServiceDep) -> Response:
     """``GET /fhir/metadata``."""
-    return fhir_response(request, capability_statement(service.routes, local=service.settings.local))
+    settings = service.settings
+    issuer = settings.auth_issuer if settings.auth_configured else None
+    return fhir_response(request, capability_statement(service.routes, issuer=issuer))
 
 
 ROUTES: Final = (Route("GET", "/metadata", metadata, "CapabilityStatement", interaction="capabilities"),)

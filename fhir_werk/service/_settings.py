@@ -12,13 +12,19 @@ import ipaddress
 import os
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fhir_werk.shared import InvalidInputError, UnreadableInputError, issue, outcome
 
 LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+ASYMMETRIC_ALGORITHMS: Final = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+)
+"""The JWS algorithms a token may use: the service holds public keys, never a shared secret, so
+``none`` and HS* (an HMAC keyed with the public key: key confusion) are refused."""
 
 
 class ServiceSettings(BaseSettings):
@@ -60,8 +66,37 @@ class ServiceSettings(BaseSettings):
     log_level: str = "WARNING"
     """Of the JSON logs on stderr (DEBUG, INFO, WARNING, ERROR)."""
     auth_issuer: str | None = None
+    """The ``iss`` every token must carry (and the CapabilityStatement names)."""
     auth_audience: str | None = None
+    """The ``aud`` every token must carry: this service's own URL or name at the issuer."""
     auth_jwks_url: str | None = None
+    """The issuer's public keys (https; http only on a loopback host)."""
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"], min_length=1)
+    """Accepted JWS algorithms; asymmetric ones only (never ``none`` or HS*)."""
+    auth_clock_skew_seconds: int = Field(default=60, ge=0, le=300)
+    auth_jwks_ttl_seconds: float = Field(default=3600.0, gt=0)
+    """After this long the JWKS is fetched again (key rotation without an unknown ``kid``)."""
+    auth_jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
+    """The floor between two fetches, however many tokens name an unknown ``kid``."""
+    auth_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        if not set(value) <= ASYMMETRIC_ALGORITHMS:
+            raise ValueError("only asymmetric JWS algorithms")
+        return value
+
+    @field_validator("auth_jwks_url")
+    @classmethod
+    def _https_jwks(cls, value: str | None) -> str | None:
+        # Keys fetched over plain http could be swapped on the way: anyone could then sign tokens.
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+            return value
+        raise ValueError("JWKS URL must be https (http only on loopback)")
 
     @property
     def database(self) -> str:
@@ -84,6 +119,12 @@ class ServiceSettings(BaseSettings):
     def auth_configured(self) -> bool:
         """True when an issuer, audience and JWKS URL are all set."""
         return bool(self.auth_issuer and self.auth_audience and self.auth_jwks_url)
+
+    @property
+    def auth_partly_configured(self) -> bool:
+        """True when some but not all of issuer, audience and JWKS URL are set (a mistake the
+        service refuses rather than run without the authentication meant)."""
+        return not self.auth_configured and any((self.auth_issuer, self.auth_audience, self.auth_jwks_url))
 
     @property
     def local(self) -> bool:
