@@ -39,7 +39,9 @@ export function chart(scales, targets) {
     root.append(svg('text', { x: pad.left - 8, y: y(value) + 4, 'text-anchor': 'end', class: 'as' }, value));
   }
   dates.forEach((date, i) => {
-    root.append(svg('text', { x: x(i), y: height - 12, 'text-anchor': 'middle', class: 'as' }, datum(date)));
+    // The outer dates hang inwards, so that none is cut off at the edge.
+    const anchor = dates.length === 1 ? 'middle' : i === 0 ? 'start' : i === dates.length - 1 ? 'end' : 'middle';
+    root.append(svg('text', { x: x(i), y: height - 12, 'text-anchor': anchor, class: 'as' }, datum(date)));
   });
   scales.forEach((scale, n) => {
     const colour = KLEUREN[n % KLEUREN.length];

@@ -8,6 +8,7 @@ import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
 import { el, planView } from './plan.js';
+import { questionnaireForRenderer, responseForService } from './workarounds.js';
 
 const LEIDRAAD = 'leidraad-assembled';
 const VERVOLG = 'vervolggesprek-assembled';
@@ -126,7 +127,7 @@ function formButtons(index) {
 // --- saving ---------------------------------------------------------------------------------
 
 async function save(status) {
-  const response = structuredClone(form.response());
+  const response = responseForService(structuredClone(form.response()));
   const q = state.questionnaire;
   response.resourceType = 'QuestionnaireResponse';
   response.questionnaire = `${q.url}|${q.version}`;
@@ -192,7 +193,7 @@ async function begin(questionnaireId, response, stored) {
   state.questionnaire = await api.questionnaire(questionnaireId);
   state.stored = stored;
   state.steps = stepsOf(state.questionnaire);
-  await form.show($('form'), state.questionnaire, response);
+  await form.show($('form'), questionnaireForRenderer(state.questionnaire), response);
   goTo(1);
 }
 

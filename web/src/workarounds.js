@@ -1,0 +1,44 @@
+// Work-arounds for CSIRO Smart Forms renderer 1.4.0, each with the reason, in one place so they
+// can go when the renderer is fixed.
+//
+// The follow-up's review asks "how did this goal go?" (terugblik-doel-stand) only for goals
+// without a score: enableWhen "terugblik-doel-schaal exists false". The renderer evaluates that
+// condition wrongly in a pre-filled repeated group (it showed the question for the first goal,
+// which has a score, and hid it for the third, which has none), and the service then refuses the
+// response. So the page shows the question for every earlier goal, says that a score goal's
+// status follows from its new score, and before sending drops the answer of every goal that has a
+// score (fhir-werk computes that status itself, docs/vervolggesprek.md).
+const STAND = 'terugblik-doel-stand';
+const DOEL = 'terugblik-doel';
+const SCHAAL = 'terugblik-doel-schaal';
+const AFGELEID = new Set([STAND, 'terugblik-doel-bijgesteld']);
+
+function each(items, visit) {
+  for (const item of items || []) {
+    visit(item);
+    each(item.item, visit);
+  }
+}
+
+export function questionnaireForRenderer(questionnaire) {
+  const copy = structuredClone(questionnaire);
+  each(copy.item, (item) => {
+    if (item.linkId === STAND && item.enableWhen) {
+      delete item.enableWhen;
+      delete item.enableBehavior;
+      item.text = `${item.text} (Bij een doel met een score bepaalt de nieuwe score de stand.)`;
+      delete item._text;
+      item.required = false;
+    }
+  });
+  return copy;
+}
+
+export function responseForService(response) {
+  each(response.item, (item) => {
+    if (item.linkId === DOEL && (item.item || []).some((child) => child.linkId === SCHAAL && child.answer?.length)) {
+      item.item = item.item.filter((child) => !AFGELEID.has(child.linkId));
+    }
+  });
+  return response;
+}
