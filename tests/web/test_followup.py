@@ -96,6 +96,10 @@ def test_the_follow_up_starts_from_the_first_and_the_chart_has_two_points_per_sc
     page.get_by_role("button", name="Volgende stap").click()
     item(page, "situatie").wait_for()
     assert choose(page, "situatie", "Ik ben op dit moment aan het werk").is_checked()
+    for theme in ("Mijn verhaal", "Wat doe ik?", "Wat wil ik?", "Wie helpt mij?"):
+        assert choose(page, "stap-1-themas", theme).is_checked(), theme
+    assert not choose(page, "stap-1-themas", "Wat kan ik?").is_checked()
+    axe(page, "11-vervolg-stap-1")
 
     # Every scale of the first conversation scored again, with the keyboard.
     page.get_by_role("button", name="Volgende stap").click()
@@ -103,7 +107,8 @@ def test_the_follow_up_starts_from_the_first_and_the_chart_has_two_points_per_sc
     for code_item in page.locator("#form input[type='range']").all():
         if code_item.is_visible():
             _slide_to(page, code_item, 7)
-    shot(page, "11-vervolg-themas")
+    axe(page, "12-vervolg-themas")
+    shot(page, "12-vervolg-themas")
 
     page.get_by_role("button", name="Volgende stap").click()
     field(page, "behandeldoel-tekst").wait_for()
@@ -128,8 +133,8 @@ def test_the_follow_up_starts_from_the_first_and_the_chart_has_two_points_per_sc
         assert points.count() == 2, code
     # The first conversation's "one point higher" goal on a scale: its target is marked.
     assert page.locator("svg.grafiek line.doellijn").count() >= 1
-    axe(page, "12-vervolg-plan")
-    shot(page, "12-vervolg-plan")
+    axe(page, "13-vervolg-plan")
+    shot(page, "13-vervolg-plan")
 
 
 def test_a_service_without_populate_says_so_in_dutch(watched: Watched, service: Service) -> None:

@@ -8,7 +8,7 @@ import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
 import { el, planView } from './plan.js';
-import { questionnaireForRenderer, responseForService } from './workarounds.js';
+import { questionnaireForRenderer, responseForRenderer, responseForService } from './workarounds.js';
 
 const LEIDRAAD = 'leidraad-assembled';
 const VERVOLG = 'vervolggesprek-assembled';
@@ -193,7 +193,8 @@ async function begin(questionnaireId, response, stored) {
   state.questionnaire = await api.questionnaire(questionnaireId);
   state.stored = stored;
   state.steps = stepsOf(state.questionnaire);
-  await form.show($('form'), questionnaireForRenderer(state.questionnaire), response);
+  const shown = questionnaireForRenderer(state.questionnaire);
+  await form.show($('form'), shown, responseForRenderer(shown, response));
   goTo(1);
 }
 

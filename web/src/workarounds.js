@@ -42,3 +42,32 @@ export function responseForService(response) {
   });
   return response;
 }
+
+// A pre-filled choice answer ($populate) carries the coding without the option's translation
+// (_display). The renderer's check boxes compare the whole coding, so the chosen themes of the
+// first conversation showed as not chosen (their questions were open all the same). Each coded
+// answer becomes the Questionnaire's own answer option with the same system and code.
+export function responseForRenderer(questionnaire, response) {
+  if (!response) {
+    return response;
+  }
+  const options = new Map();
+  each(questionnaire.item, (item) => {
+    const codings = (item.answerOption || []).map((option) => option.valueCoding).filter(Boolean);
+    if (codings.length) {
+      options.set(item.linkId, codings);
+    }
+  });
+  const copy = structuredClone(response);
+  each(copy.item, (item) => {
+    const codings = options.get(item.linkId);
+    for (const answer of (codings && item.answer) || []) {
+      const coding = answer.valueCoding;
+      const option = coding && codings.find((c) => c.system === coding.system && c.code === coding.code);
+      if (option) {
+        answer.valueCoding = structuredClone(option);
+      }
+    }
+  });
+  return copy;
+}
