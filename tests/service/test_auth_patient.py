@@ -1,0 +1,187 @@
+"""A ``patient/`` token reaches its own patient only; a ``system/`` or ``user/`` token reaches all;
+and every read of patient data and every write is an AuditEvent that names who, never the token."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fhir_werk.service import ServiceSettings
+
+from .auth_kit import auth_settings, bearer, idp, secured, token
+from .kit import FHIR, TestClient, assert_outcome, example
+
+__all__ = ["idp", "secured"]  # the fixtures, imported for pytest
+
+QR = "/fhir/QuestionnaireResponse"
+ELS = token("patient/*.cruds", patient="voorbeeld-els", sub="els-zelf")
+SYSTEM = bearer(token())
+
+
+def _post(client: TestClient, resource: dict[str, Any], value: str) -> Any:
+    return client.post(QR, content=json.dumps(resource), headers=FHIR | bearer(value))
+
+
+@pytest.fixture
+def stored(secured: TestClient) -> dict[str, str]:
+    """One response of Els and one of Sanne, written with a system token."""
+    els = _post(secured, example(), token())
+    sanne = _post(secured, example("sanne-werkt-met-klachten"), token())
+    assert (els.status_code, sanne.status_code) == (201, 201), sanne.text[:300]
+    return {"els": els.json()["id"], "sanne": sanne.json()["id"]}
+
+
+def _forbidden(answer: Any) -> None:
+    assert_outcome(answer, 403, "forbidden", "eigen patiënt")
+
+
+def test_a_patient_token_reads_its_own_patient_only(secured: TestClient, stored: dict[str, str]) -> None:
+    own = bearer(ELS)
+    assert secured.get(f"{QR}/{stored['els']}", headers=own).status_code == 200
+    assert secured.get(f"{QR}/{stored['els']}/_history/1", headers=own).status_code == 200
+    for path in ("", "/_history", "/_history/1", "/$delivery"):
+        _forbidden(secured.get(f"{QR}/{stored['sanne']}{path}", headers=own))
+    assert_outcome(secured.get(f"{QR}/bestaat-niet", headers=own), 404, "not-found")
+
+
+def test_a_patient_token_search_is_narrowed_or_refused(secured: TestClient, stored: dict[str, str]) -> None:
+    own = bearer(ELS)
+    found = secured.get(QR, headers=own).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [stored["els"]]
+    assert "patient=voorbeeld-els" in found["link"][0]["url"]  # the search as it was performed
+    assert secured.get(QR, params={"subject": "Patient/voorbeeld-els"}, headers=own).json()["total"] == 1
+    _forbidden(secured.get(QR, params={"subject": "Patient/voorbeeld-sanne"}, headers=own))
+    _forbidden(secured.get(QR, params={"patient": "voorbeeld-els,voorbeeld-sanne"}, headers=own))
+    plans = secured.get("/fhir/CarePlan", headers=own).json()
+    assert [e["resource"]["subject"]["reference"] for e in plans["entry"]] == ["Patient/voorbeeld-els"]
+    _forbidden(secured.get("/fhir/Goal", params={"patient": "voorbeeld-sanne"}, headers=own))
+    events = secured.get("/fhir/AuditEvent", headers=own).json()["entry"]
+    assert events
+    for entry in events:
+        patients = [e["what"]["reference"] for e in entry["resource"]["entity"] if e["role"]["code"] == "1"]
+        assert patients == ["Patient/voorbeeld-els"]
+
+
+def test_a_patient_token_cannot_read_another_patients_plan(
+    secured: TestClient, stored: dict[str, str]
+) -> None:
+    sannes = secured.get("/fhir/CarePlan", params={"patient": "voorbeeld-sanne"}, headers=SYSTEM).json()
+    plan = sannes["entry"][0]["resource"]["id"]
+    _forbidden(secured.get(f"/fhir/CarePlan/{plan}", headers=bearer(ELS)))
+    els = secured.get("/fhir/CarePlan", params={"patient": "voorbeeld-els"}, headers=SYSTEM).json()
+    own = els["entry"][0]["resource"]["id"]
+    assert secured.get(f"/fhir/CarePlan/{own}", headers=bearer(ELS)).status_code == 200
+
+
+def test_a_patient_token_writes_for_its_own_patient_only(secured: TestClient, stored: dict[str, str]) -> None:
+    _forbidden(_post(secured, example("sanne-werkt-met-klachten", identifier={"value": "s2"}), ELS))
+    assert _post(secured, example(identifier={"value": "e2"}), ELS).status_code == 201
+    sanne = secured.get(f"{QR}/{stored['sanne']}", headers=SYSTEM).json()
+    amended = sanne | {"status": "amended"}
+    _forbidden(
+        secured.put(f"{QR}/{stored['sanne']}", content=json.dumps(amended), headers=FHIR | bearer(ELS))
+    )
+    # Els's own response cannot be moved to Sanne through its body either.
+    mine = secured.get(f"{QR}/{stored['els']}", headers=SYSTEM).json()
+    moved = mine | {"subject": {"reference": "Patient/voorbeeld-sanne"}}
+    _forbidden(secured.put(f"{QR}/{stored['els']}", content=json.dumps(moved), headers=FHIR | bearer(ELS)))
+    checked = secured.post(
+        f"{QR}/$validate", content=json.dumps(example("sanne-werkt-met-klachten")), headers=FHIR | bearer(ELS)
+    )
+    _forbidden(checked)
+
+
+def test_a_patient_token_populates_for_its_own_patient_only(
+    secured: TestClient, stored: dict[str, str]
+) -> None:
+    questionnaire = example()["questionnaire"].rsplit("/", 1)[-1].split("|")[0]
+    found = secured.get("/fhir/Questionnaire", headers=bearer(ELS)).json()  # not patient data
+    ids = [e["resource"]["id"] for e in found["entry"]]
+    target = questionnaire if questionnaire in ids else ids[0]
+
+    def populate(patient: str) -> Any:
+        subject = {"name": "subject", "valueReference": {"reference": f"Patient/{patient}"}}
+        body = {"resourceType": "Parameters", "parameter": [subject]}
+        return secured.post(
+            f"/fhir/Questionnaire/{target}/$populate", content=json.dumps(body), headers=FHIR | bearer(ELS)
+        )
+
+    _forbidden(populate("voorbeeld-sanne"))
+    assert populate("voorbeeld-els").status_code == 200
+
+
+def test_a_patient_scope_without_a_patient_claim_reaches_no_one(secured: TestClient) -> None:
+    answer = secured.get(QR, headers=bearer(token("patient/*.rs")))
+    assert_outcome(answer, 403, "forbidden", "claim 'patient'")
+
+
+def test_system_and_user_tokens_reach_every_patient(secured: TestClient, stored: dict[str, str]) -> None:
+    for scope in ("system/*.cruds", "user/QuestionnaireResponse.rs"):
+        headers = bearer(token(scope))
+        assert secured.get(QR, headers=headers).json()["total"] == 2
+        for resource_id in stored.values():
+            assert secured.get(f"{QR}/{resource_id}", headers=headers).status_code == 200
+
+
+def _audit_events(settings: ServiceSettings) -> list[dict[str, Any]]:
+    import sqlite3
+
+    with sqlite3.connect(settings.audit_path) as db:
+        rows = db.execute("SELECT json FROM audit_event ORDER BY seq").fetchall()
+    return [json.loads(text) for (text,) in rows if '"rest"' in text]
+
+
+def test_a_read_and_a_write_are_audited_and_the_token_is_nowhere(
+    tmp_path: Path, idp: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fhir_werk.service import create_app
+
+    settings = auth_settings(tmp_path)
+    value = token()
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(settings, worker=False)) as client:
+        created = _post(client, example(), value).json()
+        assert client.get(f"{QR}/{created['id']}", headers=bearer(value)).status_code == 200
+        _forbidden(
+            client.get(f"{QR}/{created['id']}", headers=bearer(token("patient/*.rs", patient="ander")))
+        )
+    write, read, refused = _audit_events(settings)
+    assert [e["subtype"][0]["code"] for e in (write, read, refused)] == ["create", "read", "read"]
+    assert [e["action"] for e in (write, read)] == ["C", "R"]
+    assert [e["outcome"] for e in (write, read, refused)] == ["0", "0", "4"]
+    for event in (write, read):
+        requestor, application = event["agent"]
+        assert requestor["who"]["identifier"]["value"] == "medewerker-17"
+        assert application["who"]["identifier"]["value"] == "epd-app"
+        patient, what = event["entity"]
+        assert patient["what"]["reference"] == "Patient/voorbeeld-els"
+        assert what["what"]["reference"] == f"QuestionnaireResponse/{created['id']}/_history/1"
+    assert refused["entity"][0]["what"]["reference"] == "Patient/voorbeeld-els"
+    log = settings.audit_path.read_bytes()
+    assert value.encode() not in log
+    assert value.split(".")[2].encode() not in log  # not even the signature
+    assert b"Piekeren en onzekerheid" not in log  # never answer text
+    assert value not in caplog.text
+    # Through the API as well.
+    with TestClient(create_app(settings, worker=False)) as client:
+        found = client.get("/fhir/AuditEvent", params={"patient": "voorbeeld-els"}, headers=bearer(value))
+        assert found.json()["total"] >= 3
+
+
+def test_local_mode_audits_as_lokaal(client: TestClient, settings: ServiceSettings) -> None:
+    created = client.post(QR, content=json.dumps(example()), headers=FHIR).json()
+    client.get(f"{QR}/{created['id']}")
+    client.get("/fhir/CarePlan", params={"patient": "voorbeeld-els"})
+    client.post(
+        f"{QR}/$validate", content=json.dumps(example()), headers=FHIR
+    )  # nothing stored read or written: not audited
+    events = _audit_events(settings)
+    assert [e["subtype"][0]["code"] for e in events] == ["create", "read", "search-type"]
+    assert {e["agent"][0]["who"]["identifier"]["value"] for e in events} == {"lokaal"}
+    assert {len(e["agent"]) for e in events} == {1}
+    plan_entities = [x["what"]["reference"].split("/")[0] for x in events[2]["entity"][1:]]
+    assert plan_entities == ["CarePlan"]
