@@ -255,9 +255,10 @@ def test_no_answer_text_reaches_the_audit_log(log: AuditLog) -> None:
         run_push(BUNDLE, own, target=FakeTarget(error=error_from_status(400, leaky)), audit=log)
     texts = {t for t in _texts(BUNDLE) if len(t) > 12} - {"Patient Consent", "Employment detail"}
     assert "Ik wil graag weer als kok werken in de keuken van De Gouden Leeuw" in texts
-    stored = log.path.read_bytes().decode("utf-8", errors="replace") + json.dumps(
-        log.query(), ensure_ascii=False
-    )
+    # The file and its write-ahead log (WAL mode): what is stored is in one of them.
+    files = [log.path, log.path.with_name(log.path.name + "-wal")]
+    raw = b"".join(f.read_bytes() for f in files if f.exists())
+    stored = raw.decode("utf-8", errors="replace") + json.dumps(log.query(), ensure_ascii=False)
     assert len(log.query()) == 4
     assert [t for t in texts if t in stored] == []
     assert "kok" not in stored

@@ -16,7 +16,6 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final, Literal
@@ -24,6 +23,7 @@ from typing import Final, Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fhir_werk.delivery._context import PURPOSE_SYSTEM, RECIPIENT_SYSTEM, PushContext, PushEntry
+from fhir_werk.delivery._sqlite import ThreadConnections, write_ahead
 from fhir_werk.shared import Resource
 
 AuditOutcome = Literal["0", "4", "8", "12"]
@@ -185,14 +185,17 @@ BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 class AuditLog:
     """An append-only SQLite file of AuditEvents (the JSON plus indexed columns).
 
-    Triggers refuse UPDATE and DELETE, so the log can only grow. One connection per call keeps
-    it safe to share between threads and processes (SQLite serialises the writers).
+    Triggers refuse UPDATE and DELETE, so the log can only grow. One connection per thread
+    (:class:`~._sqlite.ThreadConnections`) and WAL: safe to share between threads and processes
+    (SQLite serialises the writers), one sync per event.
     """
 
     def __init__(self, path: Path | str, *, observer: str = "fhir-werk") -> None:
         self.path = Path(path)
         self.observer = observer
-        with closing(self._connect()) as db, db:
+        self._connections = ThreadConnections(str(self.path))
+        with self._connect() as db:
+            write_ahead(db)
             db.executescript(_SCHEMA)
 
     @classmethod
@@ -201,7 +204,7 @@ class AuditLog:
         return cls(settings.path, observer=settings.observer)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+        return self._connections.get()
 
     def write(self, event: Resource) -> None:
         """Append one AuditEvent."""
@@ -213,7 +216,7 @@ class AuditLog:
             event["outcome"],
             json.dumps(event, ensure_ascii=False, sort_keys=True),
         )
-        with closing(self._connect()) as db, db:
+        with self._connect() as db:
             db.execute(
                 "INSERT INTO audit_event (id, recorded, patient, recipient, outcome, json)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -243,6 +246,6 @@ class AuditLog:
             clauses.append("outcome = ?")
             params.append(outcome)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with closing(self._connect()) as db:
+        with self._connect() as db:
             rows = db.execute(f"SELECT json FROM audit_event{where} ORDER BY seq", params).fetchall()  # noqa: S608
         return [json.loads(text) for (text,) in rows]

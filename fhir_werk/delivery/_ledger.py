@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fhir_werk.delivery._sqlite import ThreadConnections, write_ahead
 from fhir_werk.shared import Resource
 
 _SCHEMA: Final = """
@@ -81,10 +81,10 @@ class Ledger:
         self.path = str(path)
         # An in-memory database lives as long as its connection: keep that one open.
         self._memory = sqlite3.connect(":memory:") if self.path == ":memory:" else None
-        self._local = threading.local()
+        self._connections = ThreadConnections(self.path)
         with self._db() as db, db:
             if self._memory is None:
-                _write_ahead(db)
+                write_ahead(db)
             db.executescript(_SCHEMA)
 
     @classmethod
@@ -97,13 +97,7 @@ class Ledger:
         if self._memory is not None:
             yield self._memory
             return
-        # One connection per thread, kept: opening one per call read the schema and a cold cache
-        # again on every push (sqlite3 connections may not cross threads).
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(self.path, timeout=30)
-            db.execute("PRAGMA synchronous = FULL")
-        yield db
+        yield self._connections.get()
 
     def for_response(self, target: str, response: str) -> list[Written]:
         """Everything written to ``target`` from the response with key ``response``."""
@@ -141,15 +135,6 @@ class Ledger:
         ]
         with self._db() as db, db:
             db.executemany("INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
-
-
-def _write_ahead(db: sqlite3.Connection) -> None:
-    """Put the file in WAL mode: readers never wait for a writer (threads and processes pushing
-    at once), and a commit is one fsync of the log; with ``synchronous = FULL`` it is as durable
-    as with the rollback journal. The mode stays with the file (``-wal`` and ``-shm`` beside it)."""
-    # Another process holding the file open in its own mode may refuse the switch: keep that mode.
-    with suppress(sqlite3.OperationalError):
-        db.execute("PRAGMA journal_mode = WAL")
 
 
 def _for_response(db: sqlite3.Connection, target: str, response: str) -> list[Written]:

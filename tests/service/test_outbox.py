@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fhir_werk.cli import app as cli
-from fhir_werk.delivery import PushContext, PushResult
+from fhir_werk.delivery import AuditLog, PushContext, PushResult
 from fhir_werk.service import ServiceSettings, Store, Worker, depth, jobs
 from fhir_werk.shared import (
     RemoteRejectedError,
@@ -155,8 +155,8 @@ def test_a_consent_refusal_is_final_and_audited(client: TestClient, settings: Se
     assert (state["state"], state["attempts"]) == ("dead", 1)
     assert state["lastError"].startswith("geen toestemming: Geen actieve toestemming van de patiënt")
     assert not list(settings.delivery_directory.glob("*.json"))
-    audit = (settings.data_dir / "audit.sqlite3").read_bytes()
-    assert b"Geen actieve toestemming" in audit
+    events = AuditLog(settings.data_dir / "audit.sqlite3").query()
+    assert any("Geen actieve toestemming" in json.dumps(e, ensure_ascii=False) for e in events)
     deliverer.close()
 
 
