@@ -8,7 +8,8 @@
   resource is of, while a 404 would make a wrong-patient bug in an app look like data that was
   lost; issue 11 asks for 403 as well. An id that does not exist stays 404 (the route says so);
 - a create or update (and ``$validate``/``$extract``/``$populate``) whose body is about another
-  subject is 403.
+  subject is 403, and so is a conditional create (``If-None-Exist``) that would answer with
+  another patient's response.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi import Request
 
 from fhir_werk.service._http import parse_resource, read_body
 from fhir_werk.service._response_ops import response_of
+from fhir_werk.service._response_write import _conditional as conditional
 from fhir_werk.service._routes import Route
 from fhir_werk.service._schema import plan_resources
 from fhir_werk.service._scopes import PATIENT_DATA
@@ -82,6 +84,11 @@ async def check_patient(request: Request, route: Route, service: Service, patien
             raise other_patient()
     writes_for = route.body and (route.resource == "QuestionnaireResponse" or route.operation == "populate")
     if writes_for and _subject_of(await _body(request, service), route, service) != own:
+        raise other_patient()
+    condition = request.headers.get("if-none-exist")
+    # A conditional create answers with the response it finds: that must be the patient's own.
+    matches = conditional(service, condition) if route.interaction == "create" and condition else []
+    if any(_reference(found.resource.get("subject")) != own for found in matches):
         raise other_patient()
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.server
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,7 @@ from .auth_kit import (
     token,
     unsigned,
 )
-from .kit import TestClient, assert_outcome
+from .kit import Serve, TestClient, assert_outcome
 
 __all__ = ["idp", "secured"]  # the fixtures, imported for pytest
 
@@ -268,3 +270,41 @@ def test_an_app_built_from_auth_settings_is_guarded_without_auth_argument(
     # serve --workers N: uvicorn builds each process's app from the bare factory.
     with TestClient(create_app(auth_settings(tmp_path), worker=False)) as client:
         _unauthorized(client.get(READ), "Geen toegangstoken")
+
+
+class _Jwks(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # the name http.server calls
+        body = json.dumps(jwks()).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        return
+
+
+def test_a_real_serve_with_two_processes_checks_tokens(tmp_path: Path) -> None:
+    # The JWKS from a tiny local HTTP server (http is allowed on loopback only); serve --workers 2
+    # builds each process's app from the factory, which must guard itself from the environment.
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Jwks) as jwks_server:
+        threading.Thread(target=jwks_server.serve_forever, daemon=True).start()
+        env = {
+            "FHIR_WERK_SERVICE_AUTH_ISSUER": ISSUER,
+            "FHIR_WERK_SERVICE_AUTH_AUDIENCE": AUDIENCE,
+            "FHIR_WERK_SERVICE_AUTH_JWKS_URL": f"http://127.0.0.1:{jwks_server.server_port}/jwks",
+        }
+        serve = Serve(tmp_path, "--workers", "2", "--no-worker", env=env)
+        try:
+            assert any("met authenticatie" in line for line in serve.banner)
+            url = f"{serve.base}{READ}"
+            for _ in range(4):  # more than one process answers
+                assert httpx.get(url, timeout=10).status_code == 401
+                assert httpx.get(url, headers=bearer(token()), timeout=10).status_code == 200
+            assert httpx.get(f"{serve.base}/fhir/metadata", timeout=10).status_code == 200
+        finally:
+            code, err = serve.stop()
+        jwks_server.shutdown()
+    assert token() not in err
+    assert code == 0, err[-2000:]

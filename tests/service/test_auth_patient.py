@@ -95,6 +95,19 @@ def test_a_patient_token_writes_for_its_own_patient_only(secured: TestClient, st
     _forbidden(checked)
 
 
+def test_a_conditional_create_does_not_answer_with_another_patients_response(
+    secured: TestClient, stored: dict[str, str]
+) -> None:
+    sanne = example("sanne-werkt-met-klachten")["identifier"]
+    condition = f"identifier={sanne['system']}|{sanne['value']}"
+    mine = example(identifier={"value": "e3"})
+    answer = secured.post(
+        QR, content=json.dumps(mine), headers=FHIR | bearer(ELS) | {"if-none-exist": condition}
+    )
+    _forbidden(answer)
+    assert stored["sanne"] not in answer.text
+
+
 def test_a_patient_token_populates_for_its_own_patient_only(
     secured: TestClient, stored: dict[str, str]
 ) -> None:
