@@ -74,6 +74,9 @@ def test_a_sick_listed_employee_fills_in_the_leidraad_and_sees_the_plan(
     keyboard_type(page, field(page, "t1-klachten"), "Ik slaap slecht en ben snel moe.")
     keyboard_type(page, field(page, "t1-c-wel-doen"), "Korte wandelingen, boodschappen.")
     slider = item(page, "t1-invloed-gezondheid").locator("input[type='range']")
+    # Untouched, a slider has no answer, and says so (not "0").
+    assert slider.get_attribute("aria-valuetext") == "nog geen antwoord"
+    assert item(page, "t1-invloed-gezondheid").locator(".MuiSlider-root[data-leeg]").count() == 1
     # Key by key, focus first: the renderer redraws the slider once it has an answer, and the
     # first key on an untouched slider may only give it its first value (0).
     for _ in range(6):
@@ -83,6 +86,8 @@ def test_a_sick_listed_employee_fills_in_the_leidraad_and_sees_the_plan(
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(300)
     assert slider.input_value() == "3"
+    assert slider.get_attribute("aria-valuetext") != "nog geen antwoord"
+    assert item(page, "t1-invloed-gezondheid").locator(".MuiSlider-root[data-leeg]").count() == 0
     choose(page, "t6-arbo-nodig", "Ja").click()
     axe(page, "03-themas")
     shot(page, "03-themas")

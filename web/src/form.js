@@ -133,6 +133,29 @@ function repair(node) {
       el.removeAttribute('aria-label');
     }
   }
+  // An untouched slider has no answer, but its thumb sits on 0 and a screen reader says "0":
+  // it looks and sounds answered. The renderer shows "-" as its value then; the page marks such
+  // a slider (a hollow thumb, style.css) and gives it the value text "nog geen antwoord".
+  const stacks = all('.MuiStack-root');
+  const around = node.closest?.('.MuiStack-root');
+  if (around) {
+    stacks.push(around);
+  }
+  for (const stack of stacks) {
+    const slider = stack.querySelector(':scope > .MuiSlider-root');
+    const shown = stack.firstElementChild?.querySelector('p');
+    const input = slider?.querySelector('input[type="range"]');
+    if (!slider || !shown || !input) {
+      continue;
+    }
+    const empty = shown.textContent.trim() === '-';
+    slider.toggleAttribute('data-leeg', empty);
+    if (empty) {
+      input.setAttribute('aria-valuetext', 'nog geen antwoord');
+    } else if (input.getAttribute('aria-valuetext') === 'nog geen antwoord') {
+      input.removeAttribute('aria-valuetext');
+    }
+  }
   // A group without a text becomes a landmark named "Unnamed group"; it is no landmark at all.
   for (const el of all('[role="region"][aria-label="Unnamed group"]')) {
     el.removeAttribute('role');
