@@ -107,6 +107,13 @@ def test_one_current_werk_plan_across_three_conversations(
         assert len(earlier["answer"]) == 2
         adapter.push(extract(third), PushContext())
 
+        # The first conversation corrected afterwards: its own answer is updated, but the plan and
+        # the goals the follow-ups took over stay as the latest conversation left them.
+        corrected = _first(patient)
+        corrected["status"] = "amended"
+        corrected["item"][0] = {**corrected["item"][0]}
+        adapter.push(extract(corrected), PushContext())
+
     plans = _search(client, "CarePlan", subject=f"Patient/{patient}", category=CARE_PLAN_WERK)
     assert len(plans) == 1
     assert plans[0]["meta"]["versionId"] == "3"
@@ -121,6 +128,8 @@ def test_one_current_werk_plan_across_three_conversations(
     goals = {g["description"]["text"]: g for g in _search(client, "Goal", subject=f"Patient/{patient}")}
     assert len(goals) == 3
     assert goals["Mijn 28 uur volhouden zonder ziekmelding."]["lifecycleStatus"] == "completed"
+    first = [r for r in _search(client, "QuestionnaireResponse", subject=f"Patient/{patient}")]
+    assert sorted(r["status"] for r in first) == ["amended", "completed", "completed"]
     history = client.search(f"CarePlan/{plans[0]['id']}/_history")
     assert history.get("total", len(history.get("entry", []))) == 3
 

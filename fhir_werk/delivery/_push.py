@@ -26,6 +26,7 @@ from fhir_werk.delivery._context import OWN_EPD, PushContext, PushEntry, PushPro
 from fhir_werk.delivery._first_push import first_push, is_first_push
 from fhir_werk.delivery._ledger import Ledger
 from fhir_werk.delivery._lifecycle import Plan, entry_key, plan_push, response_entry_of
+from fhir_werk.delivery._superseded import superseded, without
 from fhir_werk.delivery._written import Report, ledger_rows, outcomes, with_versions
 from fhir_werk.shared import FhirWerkError, InvalidInputError, Resource, bad_request
 
@@ -197,6 +198,18 @@ def _write_planned(
     entries = permitted.get("entry", [])
     keys = [entry_key(e) for e in entries]
     earlier, known = ledger.seen(address, entry_key(response_entry) if response_entry else None, keys)
+    if response_entry:
+        taken_over = superseded(
+            entry_key(response_entry),
+            response_entry.get("resource", {}),
+            known,
+            lambda wanted: ledger.lookup(address, wanted),
+        )
+        if taken_over:
+            permitted = without(permitted, taken_over, entry_key)
+            entries = permitted.get("entry", [])
+            keys = [entry_key(e) for e in entries]
+            known = {k: w for k, w in known.items() if k not in taken_over}
     # A target that cannot report what it holds (a folder) has no ``current``: the ledger decides.
     report: Report | None = getattr(target, "current", None)
     withdraw = getattr(target, "withdraw", None)
