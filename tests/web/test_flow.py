@@ -9,12 +9,13 @@ every page and a screenshot of each in tests/web/artifacts/.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import Service, Watched, new_context
+from .conftest import ROOT, Service, Watched, new_context
 from .kit import axe, choose, field, item, keyboard_type, shot
 
 pytestmark = pytest.mark.browser
@@ -208,3 +209,73 @@ def test_an_invalid_patient_number_is_refused_before_any_request(watched: Watche
     page.get_by_role("button", name="Mijn gesprekken tonen").click()
     assert "Vul een geldig patiëntnummer in" in page.locator("#melding").inner_text()
     assert page.locator("#patient").get_attribute("aria-invalid") == "true"
+
+
+def _tab_to(page: Any, name: str, limit: int = 400) -> None:
+    """Press Tab until the focused element is the button or field named ``name``."""
+    for _ in range(limit):
+        focused = page.evaluate(
+            "() => { const e = document.activeElement; return (e.innerText || e.labels?.[0]?.innerText"
+            " || e.getAttribute('aria-label') || '').trim(); }"
+        )
+        if focused.startswith(name):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{name!r} is met Tab niet te bereiken")
+
+
+def test_the_keyboard_alone_reaches_every_step(watched: Watched, service: Service) -> None:
+    page = watched.page
+    page.goto(f"{service.base}/")
+    page.locator("#patient").wait_for()
+    _tab_to(page, "Naar de inhoud")
+    _tab_to(page, "Patiëntnummer")
+    page.keyboard.type("toetsenbord-1")
+    page.keyboard.press("Enter")
+    page.locator("#gesprekken h3").wait_for()
+    _tab_to(page, "Nieuw gesprek beginnen")
+    page.keyboard.press("Enter")
+    item(page, "stap-1-themas").wait_for()
+    # The step's heading has the focus, so a screen reader says where one is.
+    assert page.evaluate("() => document.activeElement.id") == "formulier-kop"
+    _tab_to(page, "Wie helpt mij?")
+    page.keyboard.press("Space")
+    _tab_to(page, "Volgende stap")
+    page.keyboard.press("Enter")
+    item(page, "t6-betrokken").wait_for()
+    _tab_to(page, "Volgende stap")
+    page.keyboard.press("Enter")
+    field(page, "behandeldoel-tekst").wait_for()
+    _tab_to(page, "Concept opslaan")
+    page.keyboard.press("Enter")
+    saved = page.locator("#melding .bericht")
+    saved.wait_for()
+    assert "opgeslagen" in saved.inner_text()
+
+
+def test_the_plan_fits_a_phone(browser: Any, service: Service) -> None:
+    example = (
+        ROOT / "questionnaires/voorbeelden/QuestionnaireResponse-mohamed-ziek-met-contract.json"
+    ).read_text()
+    response = json.loads(example)
+    response.pop("id")
+    response.pop("identifier")
+    response["subject"] = {"reference": "Patient/telefoon-2"}
+    stored = httpx.post(
+        f"{service.base}/fhir/QuestionnaireResponse",
+        content=json.dumps(response),
+        headers={"Content-Type": "application/fhir+json"},
+    )
+    assert stored.status_code == 201, stored.text[:300]
+    context = new_context(browser, 360, 740)
+    page = context.new_page()
+    try:
+        _start(page, service, "telefoon-2")
+        page.get_by_role("button", name="Plan bekijken").click()
+        page.locator("#plan-kop").wait_for()
+        assert "Opbouwschema opstellen." in page.locator(".plan").inner_text()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        axe(page, "14-telefoon-plan")
+        shot(page, "14-telefoon-plan")
+    finally:
+        context.close()

@@ -35,16 +35,24 @@ function goalItem(goal) {
   );
 }
 
-function stepRow(activity) {
+// One agreed step. A referral is an activity that points at a ServiceRequest in the bundle.
+function stepRow(activity, bundle) {
+  const cell = (kop, value) => el('td', { 'data-kop': kop }, value || '—');
+  if (activity.reference) {
+    const request = (bundle.entry || []).find((e) => e.fullUrl === activity.reference.reference)?.resource;
+    const to = (request?.code?.coding || []).find((c) => c.system?.endsWith('/CodeSystem/verwijzing'))?.display;
+    const why = request?.reasonCode?.[0]?.text;
+    return el('tr', {}, cell('Wat', `Verwijzing${to ? ` naar ${to.toLowerCase()}` : ''}${why ? `: ${why}` : ''}`), cell('Wie', 'Uw hulpverlener'), cell('Wanneer', ''), cell('Stand', request?.status === 'draft' ? 'voorgesteld' : request?.status));
+  }
   const detail = activity.detail || {};
-  const who = (detail.performer || []).map((p) => p.display).filter(Boolean).join(', ') || '—';
+  const who = (detail.performer || []).map((p) => p.display).filter(Boolean).join(', ');
   return el(
     'tr',
     {},
-    el('td', {}, detail.description || '—'),
-    el('td', {}, who),
-    el('td', {}, datum(detail.scheduledPeriod?.end) || '—'),
-    el('td', {}, AFSPRAAK_STAND[detail.status] || detail.status || '—'),
+    cell('Wat', detail.description),
+    cell('Wie', who),
+    cell('Wanneer', datum(detail.scheduledPeriod?.end)),
+    cell('Stand', AFSPRAAK_STAND[detail.status] || detail.status),
   );
 }
 
@@ -102,13 +110,15 @@ export function planView(bundle, delivery, trend) {
       steps.length
         ? el(
             'div',
-            { class: 'tabel-rol' },
+            // Focusable and named: on a narrow screen the table may scroll sideways, and a
+            // keyboard user must be able to scroll it too.
+            { class: 'tabel-rol', tabindex: '0', role: 'region', 'aria-label': 'Afspraken' },
             el(
               'table',
               { class: 'afspraken' },
               el('caption', { class: 'verborgen' }, 'Afspraken'),
               el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Wat'), el('th', { scope: 'col' }, 'Wie'), el('th', { scope: 'col' }, 'Wanneer'), el('th', { scope: 'col' }, 'Stand'))),
-              el('tbody', {}, steps.map(stepRow)),
+              el('tbody', {}, steps.map((step) => stepRow(step, bundle))),
             ),
           )
         : el('p', {}, 'Er zijn geen afspraken vastgelegd.'),
