@@ -35,6 +35,9 @@ def test_the_service_serves_the_page_its_settings_and_assets(tmp_path: Path) -> 
         script = client.get("/assets/pagina.js")
         assert script.status_code == 200
         assert "javascript" in script.headers["content-type"]
+        assert script.headers["content-encoding"] == "gzip"
+        api = client.get("/fhir/metadata", headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in api.headers
         assert client.get("/assets/bestaat-niet.js").status_code == 404
         # The page adds no catch-all: the API's own 404 is still an OperationOutcome.
         missing = client.get("/fhir/Bestaat-niet")

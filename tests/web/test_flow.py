@@ -125,8 +125,11 @@ def test_a_sick_listed_employee_fills_in_the_leidraad_and_sees_the_plan(
     page.get_by_role("button", name="Verder invullen").click()
     item(page, "stap-1-themas").wait_for()
     assert choose(page, "situatie", "Ik heb wel een baan").is_checked()
-    page.get_by_role("button", name="Volgende stap").click()
-    page.get_by_role("button", name="Volgende stap").click()
+    # The steps in the header are buttons now: straight to Stap 3 en 4.
+    page.get_by_role("navigation", name="Stappen van het gesprek").get_by_role(
+        "button", name="Stap 3 en 4: Afspraken"
+    ).click()
+    assert page.locator("#formulier-kop").inner_text() == "Stap 3 en 4: Afspraken"
     assert field(page, "behandeldoel-tekst").input_value() == GOAL
     assert field(page, "afspraak-wanneer").input_value() == "15-01-2027"
 

@@ -75,10 +75,21 @@ function stepsOf(questionnaire) {
   return steps;
 }
 
+// The steps of the conversation; once a form is open, its steps are buttons, so one can go back
+// to any step (the answers stay in the one form).
 function drawSteps() {
   const steps = state.steps.length ? state.steps : stepsOf({ item: [{ linkId: 'stap-1' }, { linkId: 'stap-2' }, { linkId: 'stap-3' }] });
+  const open = state.questionnaire && state.steps.length && state.steps[state.step]?.items;
   $('stappen').replaceChildren(
-    ...steps.map((step, i) => el('li', { 'aria-current': i === state.step ? 'step' : null }, step.title)),
+    ...steps.map((step, i) => {
+      const current = i === state.step ? 'step' : null;
+      if (open && step.items && i !== state.step) {
+        const button = el('button', { type: 'button', class: 'stap-knop' }, step.title);
+        button.onclick = () => goTo(i);
+        return el('li', {}, button);
+      }
+      return el('li', { 'aria-current': current }, step.title);
+    }),
   );
 }
 
