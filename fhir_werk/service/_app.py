@@ -123,7 +123,7 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness", tags=["probes"])
     app.add_api_route("/readyz", readyz, methods=["GET"], summary="Readiness", tags=["probes"])
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus", tags=["probes"])
-    mount_page(app, local=settings.local)
+    mount_page(app, local=auth is None)
     return app
 
 
