@@ -76,15 +76,19 @@ def _free_port() -> int:
 class Service:
     """``fhir-werk serve`` in local mode on a free port, its data in ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None) -> None:
         self.folder = folder
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {
-            "FHIR_WERK_DATA_DIR": str(folder),
-            "FHIR_WERK_SERVICE_POLL_SECONDS": "0.1",
-            "FHIR_WERK_AUDIT_PATH": str(folder / "audit.sqlite3"),
-        }
+        env = (
+            os.environ
+            | {
+                "FHIR_WERK_DATA_DIR": str(folder),
+                "FHIR_WERK_SERVICE_POLL_SECONDS": "0.1",
+                "FHIR_WERK_AUDIT_PATH": str(folder / "audit.sqlite3"),
+            }
+            | (extra_env or {})
+        )
         self.log = (folder / "serve.log").open("wb")
         self.process = subprocess.Popen(
             [str(Path(sys.executable).with_name("fhir-werk")), "serve", "--port", str(self.port)],

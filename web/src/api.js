@@ -14,7 +14,7 @@ export class ApiError extends Error {
 
 const STATUS_TEXT = {
   400: 'De dienst kon het verzoek niet lezen.',
-  401: 'U bent niet (meer) ingelogd.',
+  401: 'U bent niet (meer) aangemeld. Meld u opnieuw aan via uw zorginstelling.',
   403: 'U mag dit niet zien of wijzigen.',
   404: 'De dienst kent dit niet.',
   409: 'Iemand anders heeft dit intussen gewijzigd.',
@@ -34,12 +34,48 @@ function outcomeLines(outcome) {
     });
 }
 
+// Sign-in: a bearer token of the institution's authorization server (the service checks it:
+// issuer, audience, JWKS, SMART scopes). It comes in the page's URL fragment (#access_token=…,
+// as a portal or an OAuth redirect hands it over) or pasted on the start page, and lives in
+// sessionStorage only: gone when the tab closes, never in the URL, never in the console.
+const TOKEN_KEY = 'fhir-werk-toegang';
+
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (token) => sessionStorage.setItem(TOKEN_KEY, token.trim()),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+  // The SMART launch context's patient of a patient token (shown, not trusted: the service decides).
+  patient() {
+    try {
+      const part = session.token().split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '=')));
+      return typeof claims.patient === 'string' ? claims.patient : null;
+    } catch {
+      return null;
+    }
+  },
+};
+
+export function tokenFromFragment() {
+  const match = /(?:^|&)access_token=([^&]+)/.exec(location.hash.slice(1));
+  if (match) {
+    session.set(decodeURIComponent(match[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+}
+
 async function request(method, path, body, headers = {}) {
   let response;
+  const token = session.token();
   try {
     response = await fetch(`${BASE}/${path}`, {
       method,
-      headers: { Accept: FHIR, ...(body ? { 'Content-Type': FHIR } : {}), ...headers },
+      headers: {
+        Accept: FHIR,
+        ...(body ? { 'Content-Type': FHIR } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch {

@@ -3,7 +3,7 @@
 // items. Drafts are in-progress QuestionnaireResponses on the service, so a patient can stop and
 // come back. No answer or patient identifier is ever written to the console.
 import './style.css';
-import { api, ApiError, pageSettings } from './api.js';
+import { api, ApiError, pageSettings, session, tokenFromFragment } from './api.js';
 import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
@@ -15,7 +15,8 @@ const VERVOLG = 'vervolggesprek-assembled';
 const PATIENT_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 const $ = (id) => document.getElementById(id);
-const state = { settings: {}, patient: '', questionnaire: null, stored: null, steps: [], step: 0 };
+// view: a counter of screens; an answer that arrives after the person moved on is not drawn.
+const state = { settings: {}, patient: '', questionnaire: null, stored: null, steps: [], step: 0, view: 0 };
 
 // --- messages -------------------------------------------------------------------------------
 
@@ -31,6 +32,9 @@ function message(text, details = [], kind = 'fout') {
 }
 
 function explain(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    session.clear();
+  }
   if (error instanceof ApiError) {
     message(error.message, error.details);
   } else {
@@ -145,6 +149,10 @@ async function save(status) {
   response.status = status;
   response.subject = { reference: `Patient/${state.patient}` };
   response.authored = new Date().toISOString();
+  // Nothing answered yet: the renderer gives "item": [], which FHIR JSON does not allow.
+  if (Array.isArray(response.item) && response.item.length === 0) {
+    delete response.item;
+  }
   let result;
   if (state.stored) {
     response.id = state.stored.id;
@@ -176,6 +184,7 @@ async function trendFor(patient) {
 }
 
 async function showPlan(response) {
+  state.view += 1;
   state.steps = state.steps.length ? state.steps : stepsOf({ item: [{ linkId: 'stap-1' }, { linkId: 'stap-2' }, { linkId: 'stap-3' }] });
   state.step = state.steps.length - 1;
   drawSteps();
@@ -201,6 +210,7 @@ async function showPlan(response) {
 // --- start ----------------------------------------------------------------------------------
 
 async function begin(questionnaireId, response, stored) {
+  state.view += 1;
   state.questionnaire = await api.questionnaire(questionnaireId);
   state.stored = stored;
   state.steps = stepsOf(state.questionnaire);
@@ -252,8 +262,11 @@ function conversationRow(response) {
   );
 }
 
-async function showConversations() {
+async function showConversations(view = state.view) {
   const responses = (await api.responses(state.patient)).sort((a, b) => (b.authored || '').localeCompare(a.authored || ''));
+  if (view !== state.view || !$('gesprekken')) {
+    return;
+  }
   const list = responses.length
     ? el('ul', { class: 'gesprekken' }, responses.map(conversationRow))
     : el('p', {}, 'Er zijn nog geen gesprekken opgeslagen.');
@@ -277,12 +290,47 @@ function stepSummary(questionnaire) {
   );
 }
 
+// Without the local mode the service wants a token; the start page asks for one first.
+function signIn() {
+  state.view += 1;
+  const field = el('input', { id: 'toegang', name: 'toegang', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'toegang-uitleg' });
+  const form = el('form', { id: 'aanmelden', class: 'patient' },
+    el('label', { for: 'toegang' }, 'Toegangssleutel'),
+    field,
+    el('p', { id: 'toegang-uitleg', class: 'hint' }, 'Open deze pagina via de link van uw zorginstelling, dan bent u vanzelf aangemeld. Of plak hier de toegangssleutel die u kreeg.'),
+    el('button', { type: 'submit' }, 'Aanmelden'),
+  );
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    if (!field.value.trim()) {
+      message('Vul uw toegangssleutel in.');
+      field.focus();
+      return;
+    }
+    session.set(field.value);
+    guarded(start);
+  };
+  $('scherm').replaceChildren(el('h2', { id: 'start-kop', tabindex: '-1' }, 'Aanmelden'), el('p', {}, 'Deze dienst toont alleen uw eigen gesprekken, en daarvoor moet u zich aanmelden.'), form);
+}
+
 async function start() {
+  const view = ++state.view;
   state.step = 0;
   state.steps = [];
   drawSteps();
   showForm(false);
+  if (!state.settings.lokaal && !session.token()) {
+    signIn();
+    return;
+  }
+  const own = state.settings.lokaal ? null : session.patient();
+  if (own) {
+    state.patient = own;
+  }
   const questionnaire = await api.questionnaire(LEIDRAAD);
+  if (view !== state.view) {
+    return;
+  }
   const intro = (questionnaire.item || []).find((item) => item.linkId === 'leidraad-inleiding')?.text;
   const patient = el('input', {
     id: 'patient',
@@ -291,6 +339,7 @@ async function start() {
     autocomplete: 'off',
     required: true,
     value: state.patient,
+    readonly: own ? true : null,
     'aria-describedby': 'patient-uitleg',
   });
   const chosen = el('form', { id: 'patient-form', class: 'patient' },
@@ -298,7 +347,9 @@ async function start() {
     patient,
     el('p', { id: 'patient-uitleg', class: 'hint' }, state.settings.lokaal
       ? 'In deze demonstratie kiest u zelf een nummer, bijvoorbeeld demo-1 (letters, cijfers, - en .).'
-      : 'Het nummer waaronder u bij uw zorginstelling bekend bent.'),
+      : own
+        ? 'Uit uw aanmelding.'
+        : 'Het nummer waaronder de patiënt bij uw zorginstelling bekend is.'),
     el('button', { type: 'submit' }, 'Mijn gesprekken tonen'),
   );
   chosen.onsubmit = (event) => {
@@ -322,13 +373,25 @@ async function start() {
     stepSummary(questionnaire),
     chosen,
     el('div', { id: 'gesprekken' }),
+    state.settings.lokaal ? null : signOut(),
   );
   if (state.patient) {
-    await showConversations();
+    await showConversations(view);
   }
 }
 
+function signOut() {
+  const button = el('button', { type: 'button', id: 'knop-afmelden', class: 'tweede' }, 'Afmelden');
+  button.onclick = () => {
+    session.clear();
+    state.patient = '';
+    guarded(start);
+  };
+  return el('div', { class: 'knoppen' }, button);
+}
+
 async function main() {
+  tokenFromFragment();
   state.settings = await pageSettings();
   $('banner').hidden = !state.settings.lokaal;
   await guarded(start);
