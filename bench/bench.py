@@ -270,7 +270,7 @@ def run(quick: bool) -> dict[str, Any]:
             "throughput_2_processes": _throughput(many, 2),
         },
         "cold_extract_command": _cold(5 if quick else 15),
-        "service": {"rps": None, "p99_ms": None, "reason": "there is no fhir-werk serve yet"},
+        "service": {"rps": None, "p99_ms": None, "reason": "not measured: pass --service"},
     }
 
 
@@ -322,8 +322,17 @@ def _table(figures: dict[str, Any]) -> str:
         )
     lines.append(f"imports (ms, cumulative): {rows_imports}")
     lines += _push_lines(figures["push"])
-    lines.append(f"service: {figures['service']['reason']}")
+    lines += _service_lines(figures["service"])
     return "\n".join(lines)
+
+
+def _service_lines(figure: Figure) -> list[str]:
+    if figure.get("rps") is None:
+        return [f"service: {figure['reason']}"]
+    import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
+
+    lines: list[str] = service.table(figure)
+    return lines
 
 
 def _push_lines(figure: Figure) -> list[str]:
@@ -350,9 +359,27 @@ def main() -> None:
     )
     parser.add_argument("--push-concurrency", type=int, default=4, help="threads of the concurrent push")
     parser.add_argument("--push-only", action="store_true", help="only the push section")
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="also the service section (bench/service.py: fhir-werk serve under load, SQLite and PostgreSQL)",
+    )
+    parser.add_argument("--service-only", action="store_true", help="only the service section")
+    parser.add_argument(
+        "--service-seconds", type=float, help="seconds of each service load run (default 30, --quick 10)"
+    )
     args = parser.parse_args()
     if args.push_only and args.push_base is None:
         parser.error("--push-only needs --push-base")
+    if args.service_only:
+        import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
+
+        served: Figure = service.run(args.service_seconds or (10.0 if args.quick else 30.0))
+        figures = {"machine": _machine(), "service": served}
+        print("\n".join(_service_lines(served)))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        return
     count = args.push_count or (100 if args.quick else 1000)
     pushed = _push(args.push_base, count, args.push_concurrency)
     if args.push_only:
@@ -360,6 +387,10 @@ def main() -> None:
         print("\n".join(_push_lines(pushed)))
     else:
         figures = run(args.quick) | {"push": pushed}
+        if args.service:
+            import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
+
+            figures["service"] = service.run(args.service_seconds or (10.0 if args.quick else 30.0))
         print(_table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
