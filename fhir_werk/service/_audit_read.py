@@ -13,30 +13,16 @@ from fhir_werk.delivery import AuditLog
 from fhir_werk.service._bundles import searchset
 from fhir_werk.service._http import fhir_response
 from fhir_werk.service._routes import Route
-from fhir_werk.service._search import RESULT_PARAMETERS, paging, patient_reference
+from fhir_werk.service._search import paging, patients_asked
 from fhir_werk.service._service import ServiceDep
-from fhir_werk.shared import InvalidInputError, Resource, bad_request
+from fhir_werk.shared import Resource
 
 SEARCH: Final = {"patient": ("reference", "De patiënt (id of Patient/id) van de aflevering.")}
 
 
 def search(request: Request, service: ServiceDep) -> Response:
     """``GET /AuditEvent?patient=`` with ``_count`` and ``_offset``."""
-    patients: set[str] | None = None
-    for name, value in request.query_params.multi_items():
-        if name in RESULT_PARAMETERS:
-            continue
-        values = {patient_reference(v.strip()) for v in value.split(",") if v.strip()}
-        if name not in SEARCH or not values:
-            raise InvalidInputError(
-                bad_request(
-                    f"Zoekparameter '{name[:40]}' wordt niet ondersteund of heeft geen waarde.",
-                    f"Search parameter '{name[:40]}' is not supported or has no value.",
-                    name[:40],
-                ),
-                400,
-            )
-        patients = values if patients is None else patients & values
+    patients = patients_asked(request.query_params.multi_items(), SEARCH)
     count, offset = paging(request.query_params, service.settings.page_size, service.settings.max_page_size)
     events: list[Resource] = []
     if service.settings.audit_path.exists():

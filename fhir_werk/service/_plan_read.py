@@ -18,9 +18,9 @@ from fhir_werk.service._bundles import searchset
 from fhir_werk.service._http import etag, fhir_response
 from fhir_werk.service._ids import checked_id
 from fhir_werk.service._routes import Route
-from fhir_werk.service._search import RESULT_PARAMETERS, paging, patient_reference
+from fhir_werk.service._search import paging, patients_asked
 from fhir_werk.service._service import ServiceDep
-from fhir_werk.shared import InvalidInputError, NotFoundError, bad_request, not_found
+from fhir_werk.shared import NotFoundError, not_found
 
 SEARCH: Final = {
     "patient": ("reference", "De patiënt (id of Patient/id)."),
@@ -46,21 +46,7 @@ def _reader(kind: str) -> Callable[..., Response]:
 
 def _searcher(kind: str) -> Callable[..., Response]:
     def search(request: Request, service: ServiceDep) -> Response:
-        patients: set[str] | None = None
-        for name, value in request.query_params.multi_items():
-            if name in RESULT_PARAMETERS:
-                continue
-            values = {patient_reference(v.strip()) for v in value.split(",") if v.strip()}
-            if name not in SEARCH or not values:
-                raise InvalidInputError(
-                    bad_request(
-                        f"Zoekparameter '{name[:40]}' wordt niet ondersteund of heeft geen waarde.",
-                        f"Search parameter '{name[:40]}' is not supported or has no value.",
-                        name[:40],
-                    ),
-                    400,
-                )
-            patients = values if patients is None else patients & values
+        patients = patients_asked(request.query_params.multi_items(), SEARCH)
         count, offset = paging(
             request.query_params, service.settings.page_size, service.settings.max_page_size
         )

@@ -4,7 +4,7 @@ strict handling of https://hl7.org/fhir/R4/search.html#errors), never silently i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
@@ -112,6 +112,25 @@ def response_criteria(query: Sequence[tuple[str, str]]) -> Criteria:
         tuple(sorted(identifiers)) if identifiers is not None else None,
         tuple(authored),
     )
+
+
+def patients_asked(query: Sequence[tuple[str, str]], known: Collection[str]) -> set[str] | None:
+    """The patients a search by ``patient`` asks for (None: no condition); several values of one
+    parameter mean any of them, repeated parameters all of them. 400 for a parameter not in
+    ``known`` or without a value."""
+    patients: set[str] | None = None
+    for name, value in query:
+        if name in RESULT_PARAMETERS:
+            continue
+        values = {patient_reference(v.strip()) for v in value.split(",") if v.strip()}
+        if name not in known or not values:
+            raise _refuse(
+                name[:40],
+                f"Zoekparameter '{name[:40]}' wordt niet ondersteund of heeft geen waarde.",
+                f"Search parameter '{name[:40]}' is not supported or has no value.",
+            )
+        patients = values if patients is None else patients & values
+    return patients
 
 
 def paging(query: Mapping[str, str], default: int, maximum: int) -> tuple[int, int]:
