@@ -26,7 +26,8 @@ ANSWER_VALUE: Final = {
 """The answer's value[x] element for each Questionnaire item type (choice: valueCoding)."""
 
 
-def _answer(item: Resource, value: Any) -> Resource:
+def answer_for(item: Resource, value: Any) -> Resource:
+    """One answer to ``item``: a code of a choice item becomes its answerOption Coding."""
     if item["type"] == "choice":
         for option in item.get("answerOption", []):
             if option["valueCoding"]["code"] == value:
@@ -58,7 +59,7 @@ def _items(definitions: list[Resource], answers: Mapping[str, Any]) -> list[Reso
         if link_id not in answers:
             continue
         values = answers[link_id] if isinstance(answers[link_id], list) else [answers[link_id]]
-        built.append({"linkId": link_id, "answer": [_answer(definition, v) for v in values]})
+        built.append({"linkId": link_id, "answer": [answer_for(definition, v) for v in values]})
     return built
 
 

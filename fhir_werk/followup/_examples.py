@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from fhir_werk.authoring import build_response, differences, write_into
+from fhir_werk.authoring import answer_for, build_response, differences, write_into
 from fhir_werk.followup._followup import followup_questionnaire, populate_from
 from fhir_werk.shared import Resource
 
@@ -34,12 +34,10 @@ def _option(form: Resource, link_id: str, code: str) -> Resource:
                 return nested
         return None
 
-    item = find(form["item"]) or {}
-    for option in item.get("answerOption", []):
-        coding = option.get("valueCoding", {})
-        if coding.get("code") == code:
-            return {"valueCoding": {k: coding[k] for k in ("system", "code", "display")}}
-    raise ValueError(f"{link_id}: {code!r} is geen antwoordoptie")
+    item = find(form["item"])
+    if item is None:
+        raise ValueError(f"{link_id}: {code!r} is geen antwoordoptie")
+    return answer_for(item, code)
 
 
 def _answered(group: Resource, prefix: str, text_id: str, review: Mapping[str, Any], form: Resource) -> None:
