@@ -30,10 +30,11 @@ from fhir_werk.client import (
     make_http_client,
 )
 from fhir_werk.delivery import (
-    AuditLog,
+    AuditStore,
     Current,
     EntryStatus,
     Ledger,
+    LedgerStore,
     PushEntry,
     PushesThroughRunPush,
     PushProgress,
@@ -181,8 +182,8 @@ class FhirAdapter(PushesThroughRunPush):
         self,
         settings: FhirAdapterSettings,
         *,
-        audit: AuditLog,
-        ledger: Ledger | None = None,
+        audit: AuditStore,
+        ledger: LedgerStore | None = None,
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:

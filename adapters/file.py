@@ -24,8 +24,9 @@ from typing import ClassVar, Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fhir_werk.delivery import (
-    AuditLog,
+    AuditStore,
     Ledger,
+    LedgerStore,
     PushEntry,
     PushesThroughRunPush,
     PushProgress,
@@ -212,7 +213,7 @@ class FileAdapter(PushesThroughRunPush):
     settings: FileAdapterSettings
 
     def __init__(
-        self, settings: FileAdapterSettings, *, audit: AuditLog, ledger: Ledger | None = None
+        self, settings: FileAdapterSettings, *, audit: AuditStore, ledger: LedgerStore | None = None
     ) -> None:
         self.settings = settings
         self._audit = audit

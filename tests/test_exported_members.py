@@ -5,6 +5,7 @@ import importlib
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,15 @@ def test_the_validate_and_extract_commands_do_not_load_the_http_client() -> None
     )
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def test_the_delivery_face_exports_the_store_ports_the_sqlite_files_satisfy(tmp_path: Path) -> None:
+    # The adapters depend on these Protocols, so the service can keep ledger and audit log in its
+    # own database; the CLI's SQLite files must go on satisfying them unchanged.
+    from fhir_werk import delivery
+
+    assert {"AuditStore", "LedgerStore"} <= set(delivery.__all__)
+    assert isinstance(delivery.Ledger(tmp_path / "ledger.sqlite3"), delivery.LedgerStore)
+    assert isinstance(delivery.AuditLog(tmp_path / "audit.sqlite3"), delivery.AuditStore)
+    assert not isinstance(object(), delivery.LedgerStore)
+    assert not isinstance(object(), delivery.AuditStore)

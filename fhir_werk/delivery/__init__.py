@@ -14,10 +14,10 @@ from fhir_werk.delivery._adapter import (
     get_adapter,
     load_adapter,
 )
-from fhir_werk.delivery._audit import AuditLog, AuditSettings
+from fhir_werk.delivery._audit import AuditLog, AuditSettings, AuditStore
 from fhir_werk.delivery._consent import check_consent, patient_key, permitted_bundle, withheld_entries
 from fhir_werk.delivery._context import EntryStatus, PushContext, PushEntry, PushProgress, rewrite_references
-from fhir_werk.delivery._ledger import Ledger, LedgerSettings, Written
+from fhir_werk.delivery._ledger import Ledger, LedgerSettings, LedgerStore, Written
 from fhir_werk.delivery._lifecycle import (
     Current,
     Plan,
@@ -34,11 +34,13 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "AuditLog",
     "AuditSettings",
+    "AuditStore",
     "Current",
     "EntryStatus",
     "EpdAdapter",
     "Ledger",
     "LedgerSettings",
+    "LedgerStore",
     "Plan",
     "Planned",
     "PushContext",

@@ -18,10 +18,10 @@ from typing import Any, ClassVar, Final, Protocol, runtime_checkable
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from fhir_werk.delivery._audit import AuditLog, AuditSettings
+from fhir_werk.delivery._audit import AuditLog, AuditSettings, AuditStore
 from fhir_werk.delivery._consent import ConsentDecision
 from fhir_werk.delivery._context import PushContext, PushEntry, PushProgress
-from fhir_werk.delivery._ledger import Ledger, LedgerSettings
+from fhir_werk.delivery._ledger import Ledger, LedgerSettings, LedgerStore
 from fhir_werk.shared import InvalidInputError, NotFoundError, Resource, issue, not_found, outcome
 
 ENTRY_POINT_GROUP: Final = "fhir_werk.adapters"
@@ -123,8 +123,8 @@ def get_adapter(
     name: str,
     settings: BaseSettings | Mapping[str, Any] | None = None,
     *,
-    audit: AuditLog | None = None,
-    ledger: Ledger | None = None,
+    audit: AuditStore | None = None,
+    ledger: LedgerStore | None = None,
     **dependencies: Any,
 ) -> EpdAdapter:
     """Build the adapter ``name`` with ``settings`` (a settings object, a mapping, or None to read

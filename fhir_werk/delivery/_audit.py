@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, Protocol, runtime_checkable
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -180,6 +180,30 @@ BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 """
+
+
+@runtime_checkable
+class AuditStore(Protocol):
+    """Where a push writes its AuditEvents: :class:`AuditLog` (a SQLite file, the CLI's ``push``)
+    or the service's audit log in its own database (one log for every machine of one outbox)."""
+
+    observer: str
+    """The institution's id for this installation (AuditEvent.source.observer)."""
+
+    def write(self, event: Resource) -> None:
+        """Append one AuditEvent (an append-only log: nothing is changed or removed)."""
+        ...
+
+    def query(
+        self,
+        *,
+        patient: str | None = None,
+        since: datetime | None = None,
+        recipient: str | None = None,
+        outcome: AuditOutcome | None = None,
+    ) -> list[Resource]:
+        """The AuditEvents matching every filter given, oldest first."""
+        ...
 
 
 class AuditLog:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from fhir_werk.delivery._consent import bundle_patient
 from fhir_werk.delivery._context import PushContext, PushEntry, PushProgress, rewrite_references
-from fhir_werk.delivery._ledger import Ledger, Written
+from fhir_werk.delivery._ledger import LedgerStore, Written
 from fhir_werk.delivery._lifecycle import Plan, Planned, entry_key, plan_push, response_entry_of
 from fhir_werk.delivery._written import Report, ledger_rows, outcomes, with_versions
 from fhir_werk.shared import ConflictError, FhirWerkError, Resource
@@ -73,7 +73,7 @@ def first_push(
     send: Send,
     report: Report,
     withdraw: Withdraw,
-    ledger: Ledger,
+    ledger: LedgerStore,
     progress: PushProgress,
 ) -> tuple[Plan, list[PushEntry]]:
     """Send the conditional creates, then settle what the target already held (module docstring)."""
@@ -104,7 +104,7 @@ def _settle(
     send: Send,
     report: Report,
     withdraw: Withdraw,
-    ledger: Ledger,
+    ledger: LedgerStore,
     progress: PushProgress,
 ) -> tuple[Plan, list[PushEntry]]:
     """Plan again as the slow path would have, knowing what existed before the transaction."""
@@ -158,7 +158,7 @@ def _withdraw_created(
     created: dict[str, PushEntry],
     address: str,
     withdraw: Withdraw,
-    ledger: Ledger,
+    ledger: LedgerStore,
     progress: PushProgress,
 ) -> None:
     """Take back what the refused push created; if the target refuses that, keep it as ours."""

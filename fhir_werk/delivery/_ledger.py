@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -72,6 +72,33 @@ class Written:
     """The target's versionId after the write; None where the target has no versions."""
     digest: str
     resource: Resource
+
+
+@runtime_checkable
+class LedgerStore(Protocol):
+    """What the life cycle needs of a ledger: :class:`Ledger` (a SQLite file, the CLI's ``push``)
+    or the service's ledger in its own database (shared by every machine of one outbox).
+
+    ``record`` is called only after the target confirmed the write, and stores all rows or none.
+    """
+
+    def for_response(self, target: str, response: str) -> list[Written]:
+        """Everything written to ``target`` from the response with key ``response``, by key."""
+        ...
+
+    def lookup(self, target: str, keys: Iterable[str]) -> dict[str, Written]:
+        """The rows of ``target`` for ``keys`` that exist."""
+        ...
+
+    def seen(
+        self, target: str, response: str | None, keys: Iterable[str]
+    ) -> tuple[list[Written], dict[str, Written]]:
+        """:meth:`for_response` (none when ``response`` is None) and :meth:`lookup` at once."""
+        ...
+
+    def record(self, target: str, rows: Sequence[Written]) -> None:
+        """Store ``rows`` for ``target``, replacing earlier rows of the same keys, in one transaction."""
+        ...
 
 
 class Ledger:

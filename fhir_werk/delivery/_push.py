@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from fhir_werk.delivery._adapter import PushResult, PushTarget
-from fhir_werk.delivery._audit import AuditLog, AuditOutcome, audit_event
+from fhir_werk.delivery._audit import AuditOutcome, AuditStore, audit_event
 from fhir_werk.delivery._consent import (
     ConsentDecision,
     bundle_patient,
@@ -24,7 +24,7 @@ from fhir_werk.delivery._consent import (
 )
 from fhir_werk.delivery._context import OWN_EPD, PushContext, PushEntry, PushProgress
 from fhir_werk.delivery._first_push import first_push, is_first_push
-from fhir_werk.delivery._ledger import Ledger
+from fhir_werk.delivery._ledger import Ledger, LedgerStore
 from fhir_werk.delivery._lifecycle import Plan, entry_key, plan_push, response_entry_of
 from fhir_werk.delivery._superseded import superseded, without
 from fhir_werk.delivery._written import Report, ledger_rows, outcomes, with_versions
@@ -71,8 +71,8 @@ def run_push(
     context: PushContext,
     *,
     target: PushTarget,
-    audit: AuditLog,
-    ledger: Ledger | None = None,
+    audit: AuditStore,
+    ledger: LedgerStore | None = None,
     send_audit: bool = False,
 ) -> PushResult:
     """Check consent, plan the life cycle, send what changed of the permitted part of ``bundle``
@@ -160,8 +160,8 @@ class PushesThroughRunPush:
     """
 
     settings: Any
-    _audit: AuditLog
-    _ledger: Ledger
+    _audit: AuditStore
+    _ledger: LedgerStore
 
     def push(self, bundle: Resource, context: PushContext) -> PushResult:
         """Push ``bundle`` with consent check, life cycle and audit (see :func:`run_push`)."""
@@ -189,7 +189,7 @@ def _write_planned(
     response_entry: Resource,
     context: PushContext,
     target: PushTarget,
-    ledger: Ledger | None,
+    ledger: LedgerStore | None,
     progress: PushProgress,
 ) -> tuple[Plan, list[PushEntry]]:
     """Plan against the ledger and the target's state, send what changed, record what was written."""
