@@ -22,6 +22,7 @@ from fhir_werk.service import (
     _response_ops,
     _response_read,
     _response_write,
+    _smart_config,
 )
 from fhir_werk.service._auth_audit import AccessAudit
 from fhir_werk.service._auth_guard import build_auth
@@ -123,6 +124,10 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness", tags=["probes"])
     app.add_api_route("/readyz", readyz, methods=["GET"], summary="Readiness", tags=["probes"])
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], summary="Prometheus", tags=["probes"])
+    for path in _smart_config.PATHS:  # open: it tells a client where to get a token
+        app.add_api_route(
+            path, _smart_config.well_known, methods=["GET"], summary="SMART-configuratie", tags=["SMART"]
+        )
     mount_page(app, local=auth is None)
     return app
 

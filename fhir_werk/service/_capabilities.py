@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from fhir_werk.service._http import FHIR_JSON, fhir_response
 from fhir_werk.service._routes import Route
 from fhir_werk.service._service import ServiceDep
+from fhir_werk.service._settings import ServiceSettings
 from fhir_werk.shared import FHIR_VERSION, PUBLISHER, VERSION, Resource
 
 _PARAMETER_TYPES: Final = {"reference", "token", "date", "string", "uri"}
@@ -53,7 +54,24 @@ def _resource(resource_type: str, routes: Sequence[Route]) -> Resource:
 SECURITY_SERVICE: Final = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 
 
-def security(issuer: str | None) -> Resource:
+OAUTH_URIS: Final = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def _oauth_uris(settings: ServiceSettings) -> list[Resource]:
+    """SMART's (deprecated, still read by older apps) ``oauth-uris`` extension: where to get a
+    token; the well-known document is the primary place."""
+    parts = [
+        {"url": name, "valueUri": value}
+        for name, value in (
+            ("authorize", settings.auth_authorization_endpoint),
+            ("token", settings.auth_token_endpoint),
+        )
+        if value
+    ]
+    return [{"url": OAUTH_URIS, "extension": parts}] if parts else []
+
+
+def security(issuer: str | None, settings: ServiceSettings | None = None) -> Resource:
     """``rest.security``: SMART-on-FHIR with the issuer when authentication is configured, else
     the local mode's plain statement that there is none."""
     if issuer is None:
@@ -62,7 +80,9 @@ def security(issuer: str | None) -> Resource:
             "description": "Lokale modus: alleen bereikbaar op deze machine, zonder authenticatie "
             "(geen beveiliging).",
         }
+    extensions = _oauth_uris(settings) if settings is not None else []
     return {
+        **({"extension": extensions} if extensions else {}),
         "cors": False,
         "service": [
             {
@@ -71,11 +91,14 @@ def security(issuer: str | None) -> Resource:
             }
         ],
         "description": f"Bearer-token (JWT) van uitgever {issuer} vereist, met SMART v2-scopes "
-        "(system/, user/, patient/ met c r u d s); zonder token 401, zonder passende scope 403.",
+        "(system/, user/, patient/ met c r u d s); zonder token 401, zonder passende scope 403. "
+        "Aanmelden: /.well-known/smart-configuration.",
     }
 
 
-def capability_statement(routes: Sequence[Route], *, issuer: str | None = None) -> Resource:
+def capability_statement(
+    routes: Sequence[Route], *, issuer: str | None = None, settings: ServiceSettings | None = None
+) -> Resource:
     """The statement for ``routes``; ``issuer`` is the token issuer when authentication is
     configured (None: the local mode, no security)."""
     types = sorted({r.resource for r in routes if r.resource})
@@ -92,7 +115,7 @@ def capability_statement(routes: Sequence[Route], *, issuer: str | None = None) 
         "rest": [
             {
                 "mode": "server",
-                "security": security(issuer),
+                "security": security(issuer, settings),
                 "resource": [_resource(t, [r for r in routes if r.resource == t]) for t in types],
             }
         ],
@@ -103,7 +126,7 @@ def metadata(request: Request, service: ServiceDep) -> Response:
     """``GET /fhir/metadata``."""
     settings = service.settings
     issuer = settings.auth_issuer if settings.auth_configured else None
-    return fhir_response(request, capability_statement(service.routes, issuer=issuer))
+    return fhir_response(request, capability_statement(service.routes, issuer=issuer, settings=settings))
 
 
 ROUTES: Final = (Route("GET", "/metadata", metadata, "CapabilityStatement", interaction="capabilities"),)

@@ -137,6 +137,20 @@ def route_permission(route: Route) -> Permission:
     return Permission(needs)
 
 
+def supported_scopes(routes: Iterable[Route]) -> list[str]:
+    """The resource scopes ``routes`` understand, per context and type with every letter some
+    route of that type needs (``patient/QuestionnaireResponse.crs`` ...), for SMART discovery."""
+    letters: dict[str, set[str]] = {}
+    for route in routes:
+        for resource, letter in route_permission(route).needs:
+            letters.setdefault(resource, set()).add(letter)
+    return [
+        f"{context}/{resource}.{''.join(sorted(found, key=_ORDER.index))}"
+        for context in ("patient", "user", "system")
+        for resource, found in sorted(letters.items())
+    ]
+
+
 def access(scopes: Iterable[Scope], permission: Permission) -> Access | None:
     """``all`` when ``system/`` or ``user/`` scopes grant every need, else ``patient`` when
     ``patient/`` scopes (possibly with the others) grant them, else None (403).

@@ -79,6 +79,14 @@ class ServiceSettings(BaseSettings):
     auth_jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
     """The floor between two fetches, however many tokens name an unknown ``kid``."""
     auth_jwks_timeout_seconds: float = Field(default=5.0, gt=0)
+    auth_authorization_endpoint: str | None = None
+    """The issuer's OAuth2 authorize URL (SMART app launch), published in
+    ``/.well-known/smart-configuration``; unset when the issuer only does backend services."""
+    auth_token_endpoint: str | None = None
+    """The issuer's OAuth2 token URL, published in ``/.well-known/smart-configuration``."""
+    auth_capabilities: list[str] = Field(default_factory=list)
+    """SMART capabilities of the issuer beyond the permissions fhir-werk enforces itself
+    (``launch-ehr``, ``client-confidential-asymmetric``, ``sso-openid-connect`` ...)."""
 
     @field_validator("auth_algorithms")
     @classmethod
@@ -97,6 +105,17 @@ class ServiceSettings(BaseSettings):
         if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
             return value
         raise ValueError("JWKS URL must be https (http only on loopback)")
+
+    @field_validator("auth_authorization_endpoint", "auth_token_endpoint")
+    @classmethod
+    def _https_endpoint(cls, value: str | None) -> str | None:
+        # An app sends credentials and codes there: plain http only on this machine.
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+            return value
+        raise ValueError("OAuth2 endpoint must be https (http only on loopback)")
 
     @property
     def database(self) -> str:
