@@ -31,6 +31,7 @@ from fhir_werk.service._errors import install_error_handlers
 from fhir_werk.service._health import healthz, readyz
 from fhir_werk.service._http import BODY_SCHEMA, check_format
 from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from fhir_werk.service._openapi import install_openapi
 from fhir_werk.service._routes import Route
 from fhir_werk.service._scopes import route_permission
 from fhir_werk.service._service import Service
@@ -128,6 +129,7 @@ def create_app(
         app.add_api_route(
             path, _smart_config.well_known, methods=["GET"], summary="SMART-configuratie", tags=["SMART"]
         )
+    install_openapi(app, ROUTES, authenticated=auth is not None)
     mount_page(app, local=auth is None)
     return app
 
