@@ -30,6 +30,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
+from fhir_werk.service._database import writing
 from fhir_werk.service._schema import deliveries
 from fhir_werk.service._time import now
 
@@ -72,35 +73,45 @@ def _free(moment: float) -> sa.ColumnElement[bool]:
     return sa.or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < moment)
 
 
+# Built once (a create runs them every time; building a statement costs more than running it).
+_SUPERSEDE: Final = (
+    deliveries.update()
+    .where(
+        deliveries.c.response_id == sa.bindparam("b_response"),
+        deliveries.c.version < sa.bindparam("b_version"),
+        deliveries.c.state.in_(ACTIVE),
+        sa.or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < sa.bindparam("b_moment")),
+    )
+    .values(state="superseded", updated=sa.bindparam("b_moment"))
+)
+_QUEUE: Final = deliveries.insert()
+
+
 def enqueue(
     db: sa.Connection, response_id: str, version: int, targets: Sequence[str], patient: str | None = None
 ) -> None:
     """Queue ``version`` of the response about ``patient`` for every target, in the caller's
     transaction."""
     moment = now()
-    db.execute(
-        deliveries.update()
-        .where(
-            deliveries.c.response_id == response_id,
-            deliveries.c.version < version,
-            deliveries.c.state.in_(ACTIVE),
-            _free(moment),
-        )
-        .values(state="superseded", updated=moment)
-    )
-    for target in targets:
+    if version > 1:  # a first version has no older jobs to supersede
+        db.execute(_SUPERSEDE, {"b_response": response_id, "b_version": version, "b_moment": moment})
+    if targets:
         db.execute(
-            deliveries.insert().values(
-                response_id=response_id,
-                version=version,
-                target=target,
-                patient=patient or f"QuestionnaireResponse/{response_id}",
-                state="queued",
-                attempts=0,
-                next_try=moment,
-                created=moment,
-                updated=moment,
-            )
+            _QUEUE,
+            [
+                {
+                    "response_id": response_id,
+                    "version": version,
+                    "target": target,
+                    "patient": patient or f"QuestionnaireResponse/{response_id}",
+                    "state": "queued",
+                    "attempts": 0,
+                    "next_try": moment,
+                    "created": moment,
+                    "updated": moment,
+                }
+                for target in targets
+            ],
         )
 
 
@@ -126,21 +137,33 @@ def claim(engine: sa.Engine, lease_seconds: float) -> Job | None:
             .order_by(deliveries.c.next_try, deliveries.c.job)
             .limit(1)
         )
-        with engine.begin() as db:
-            if db.dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True, of=deliveries)
+        lease = moment + lease_seconds
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as db:
+                row = db.execute(due.with_for_update(skip_locked=True, of=deliveries)).first()
+                if row is None:
+                    return None
+                if _take(db, row.job, moment, lease):
+                    return _claimed(row, lease)
+            continue
+        # SQLite: look without the write lock (readers do not wait in WAL), then compare-and-set.
+        with engine.connect() as db:
             row = db.execute(due).first()
-            if row is None:
-                return None
-            lease = moment + lease_seconds
-            won = db.execute(
-                deliveries.update()
-                .where(deliveries.c.job == row.job, deliveries.c.state.in_(ACTIVE), _free(moment))
-                .values(claimed_until=lease, updated=moment)
-            )
-            if won.rowcount == 1:
+        if row is None:
+            return None
+        with writing(engine) as db:
+            if _take(db, row.job, moment, lease):
                 return _claimed(row, lease)
     return None
+
+
+def _take(db: sa.Connection, job: int, moment: float, lease: float) -> bool:
+    won = db.execute(
+        deliveries.update()
+        .where(deliveries.c.job == job, deliveries.c.state.in_(ACTIVE), _free(moment))
+        .values(claimed_until=lease, updated=moment)
+    )
+    return bool(won.rowcount == 1)
 
 
 def _claimed(row: Any, lease: float) -> Job:
@@ -148,7 +171,7 @@ def _claimed(row: Any, lease: float) -> Job:
 
 
 def _finish(engine: sa.Engine, job: Job, **values: Any) -> bool:
-    with engine.begin() as db:
+    with writing(engine) as db:
         done = db.execute(
             deliveries.update()
             .where(deliveries.c.job == job.job, deliveries.c.claimed_until == job.claimed_until)
@@ -200,7 +223,7 @@ def jobs(
 
 def retry(engine: sa.Engine, job: int) -> bool:
     """Queue a dead, retrying or dropped job again at once, its attempts reset."""
-    with engine.begin() as db:
+    with writing(engine) as db:
         done = db.execute(
             deliveries.update()
             .where(deliveries.c.job == job, deliveries.c.state.in_(("dead", "retrying", "dropped")))
@@ -211,7 +234,7 @@ def retry(engine: sa.Engine, job: int) -> bool:
 
 def drop(engine: sa.Engine, job: int) -> bool:
     """Give up a job that is not delivered (kept as ``dropped``, for the record)."""
-    with engine.begin() as db:
+    with writing(engine) as db:
         done = db.execute(
             deliveries.update()
             .where(deliveries.c.job == job, deliveries.c.state.in_(("queued", "retrying", "dead")))

@@ -55,32 +55,47 @@ def local_copies(bundle: Resource, response_id: str) -> list[tuple[str, str, Res
     return copies
 
 
-def save(db: sa.Connection, bundle: Resource, response_id: str, patient: str | None, updated: str) -> None:
-    """Upsert the bundle's plan resources in the caller's transaction."""
-    dialect = sqlite if db.dialect.name == "sqlite" else postgresql
-    for kind, local, resource in local_copies(bundle, response_id):
-        text = json.dumps(resource, ensure_ascii=False, sort_keys=True)
-        statement = dialect.insert(plan_resources).values(
-            resource_type=kind,
-            id=local,
-            patient=patient,
-            response_id=response_id,
-            version=1,
-            resource=text,
-            last_updated=updated,
-        )
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=[plan_resources.c.resource_type, plan_resources.c.id],
-                set_={
-                    "resource": statement.excluded.resource,
-                    "response_id": statement.excluded.response_id,
-                    "last_updated": statement.excluded.last_updated,
-                    "version": plan_resources.c.version + 1,
-                },
-                where=plan_resources.c.resource != statement.excluded.resource,
-            )
-        )
+def _upsert(dialect: Any) -> sa.Insert:
+    statement = dialect.insert(plan_resources)
+    upsert: sa.Insert = statement.on_conflict_do_update(
+        index_elements=[plan_resources.c.resource_type, plan_resources.c.id],
+        set_={
+            "resource": statement.excluded.resource,
+            "response_id": statement.excluded.response_id,
+            "last_updated": statement.excluded.last_updated,
+            "version": plan_resources.c.version + 1,
+        },
+        where=plan_resources.c.resource != statement.excluded.resource,
+    )
+    return upsert
+
+
+# Built once: building the statement (values, excluded, its cache key) cost more than running it.
+_UPSERTS: Final = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+
+
+def rows(bundle: Resource, response_id: str, patient: str | None, updated: str) -> list[dict[str, Any]]:
+    """The rows :func:`save` writes for ``bundle``'s plan resources (made before the
+    transaction, so that it holds the write lock no longer than the statements take)."""
+    return [
+        {
+            "resource_type": kind,
+            "id": local,
+            "patient": patient,
+            "response_id": response_id,
+            "version": 1,
+            "resource": json.dumps(resource, ensure_ascii=False, sort_keys=True),
+            "last_updated": updated,
+        }
+        for kind, local, resource in local_copies(bundle, response_id)
+    ]
+
+
+def save(db: sa.Connection, plan_rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert ``plan_rows`` (from :func:`rows`) in the caller's transaction, as one
+    ``executemany``."""
+    if plan_rows:
+        db.execute(_UPSERTS[db.dialect.name], list(plan_rows))
 
 
 def _with_meta(row: Any) -> Resource:

@@ -12,11 +12,12 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 
 from fhir_werk.service import _outbox, _plan_store
+from fhir_werk.service._database import writing
 from fhir_werk.service._schema import response_versions, responses
 from fhir_werk.service._search import Criteria
 from fhir_werk.service._time import instant, now, parse_fhir_datetime, sortable
@@ -77,6 +78,18 @@ def _with_meta(resource: Resource, resource_id: str, version: int, updated: str)
     }
 
 
+# Built once: a write runs them every time, and building a statement costs more than running it.
+_INSERT: Final = responses.insert()
+_MOVE: Final = responses.update().where(
+    responses.c.id == sa.bindparam("b_id"), responses.c.version == sa.bindparam("b_expected")
+)
+_INSERT_VERSION: Final = response_versions.insert()
+
+
+def _dumps(resource: Resource) -> str:
+    return json.dumps(resource, ensure_ascii=False)
+
+
 def new_id() -> str:
     """A fresh server-assigned id."""
     return str(uuid.uuid4())
@@ -99,29 +112,29 @@ class Store:
         :class:`VersionMovedError` when the current version is no longer ``expected``."""
         updated = str(stored.resource["meta"]["lastUpdated"])
         columns = _columns(stored.resource)
-        with self.engine.begin() as db:
-            row = {"id": stored.id, "version": stored.version, "last_updated": updated} | columns
+        row = {"id": stored.id, "version": stored.version, "last_updated": updated} | columns
+        version_row = {
+            "id": stored.id,
+            "version": stored.version,
+            "resource": _dumps(stored.resource),
+            "bundle": _dumps(stored.bundle) if stored.bundle else None,
+            "last_updated": updated,
+        }
+        # Everything but the statements is done before the transaction: on SQLite it holds the
+        # one write lock, and every other writer waits for it.
+        plan = (
+            _plan_store.rows(stored.bundle, stored.id, columns["subject"], updated)
+            if stored.bundle is not None
+            else []
+        )
+        with writing(self.engine) as db:
             if expected is None:
-                db.execute(responses.insert().values(**row))
-            else:
-                moved = db.execute(
-                    responses.update()
-                    .where(responses.c.id == stored.id, responses.c.version == expected)
-                    .values(**row)
-                )
-                if moved.rowcount != 1:
-                    raise VersionMovedError(stored.id)
-            db.execute(
-                response_versions.insert().values(
-                    id=stored.id,
-                    version=stored.version,
-                    resource=json.dumps(stored.resource, ensure_ascii=False),
-                    bundle=json.dumps(stored.bundle, ensure_ascii=False) if stored.bundle else None,
-                    last_updated=updated,
-                )
-            )
+                db.execute(_INSERT, row)
+            elif db.execute(_MOVE, row | {"b_id": stored.id, "b_expected": expected}).rowcount != 1:
+                raise VersionMovedError(stored.id)
+            db.execute(_INSERT_VERSION, version_row)
             if stored.bundle is not None:
-                _plan_store.save(db, stored.bundle, stored.id, columns["subject"], updated)
+                _plan_store.save(db, plan)
                 _outbox.enqueue(db, stored.id, stored.version, self.targets, columns["subject"])
         return stored
 
