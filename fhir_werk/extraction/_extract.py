@@ -180,8 +180,9 @@ def extract_with(
     if has_errors(result):
         raise InvalidInputError(result, status=422)
     compiled = compiled_form(form)
-    extracted = _observation_resources(response, compiled) + _template_resources(
-        response, compiled, fast=fast
+    walked = _walked(response, compiled)
+    extracted = _observation_resources(response, compiled, walked) + _template_resources(
+        response, compiled, fast=fast, walked=walked
     )
     if response.get("status") == ENTERED_IN_ERROR:
         extracted = [replace(e, resource=retracted(e.resource)) for e in extracted]

@@ -48,14 +48,54 @@ class PlainView:
         self._originals: dict[int, dict[str, Any]] = {}
 
     def of(self, value: Any) -> Any:
-        """The view of ``value``: objects without ``_name`` siblings, their strings tagged."""
+        """The view of ``value``: objects without ``_name`` siblings, their strings tagged.
+
+        An object or list with no sibling anywhere inside is its own view (the usual response
+        has none): nothing is copied then, and :meth:`original` gives it back as it is.
+        """
+        kind = type(value)
+        if kind is dict:
+            return self._object(value)
+        if kind is list:
+            return self._list(value)
+        if isinstance(value, dict):
+            return self._object(value)
         if isinstance(value, list):
-            return [self.of(v) for v in value]
-        if not isinstance(value, dict):
-            return value
+            return self._list(value)
+        return value
+
+    def _list(self, value: list[Any]) -> list[Any]:
+        # Loops rather than comprehensions: this runs on every list of every response, and
+        # most entries are their own view.
+        viewed: list[Any] | None = None
+        for position, entry in enumerate(value):
+            if isinstance(entry, dict | list) and (view := self.of(entry)) is not entry:
+                if viewed is None:
+                    viewed = list(value)
+                viewed[position] = view
+        return value if viewed is None else viewed
+
+    def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         known = self._views.get(id(value))
         if known is not None:
             return known
+        view: dict[str, Any] | None = None
+        for key, item in value.items():
+            if key[:1] == "_":
+                view = self._split(value)
+                break
+            if isinstance(item, dict | list) and (inner := self.of(item)) is not item:
+                if view is None:
+                    view = dict(value)
+                view[key] = inner
+        if view is None:
+            view = value
+        else:
+            self._originals[id(view)] = value
+        self._views[id(value)] = view
+        return view
+
+    def _split(self, value: dict[str, Any]) -> dict[str, Any]:
         view: dict[str, Any] = {}
         for key, item in value.items():
             if key.startswith("_"):
@@ -65,8 +105,6 @@ class PlainView:
                 view[key] = [self.of(_tag(v, c)) for v, c in zip_longest(item, companion) if v is not None]
             else:
                 view[key] = self.of(_tag(item, companion))
-        self._views[id(value)] = view
-        self._originals[id(view)] = value
         return view
 
     def original(self, value: Any) -> Any:
