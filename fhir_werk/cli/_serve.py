@@ -82,6 +82,7 @@ def serve(
         check_binding,
         create_app,
         log_config,
+        multiprocess_directory,
         start_banner,
     )
 
@@ -116,7 +117,8 @@ def serve(
         with socket.create_server((settings.host.strip("[]"), 0), family=_family(settings.host)) as probe:
             options["port"] = probe.getsockname()[1]
     _banner([*start_banner(settings, options["port"]), f"Serverprocessen: {workers}."])
-    uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
+    with multiprocess_directory():  # /metrics adds up the counts of every process
+        uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
 
 
 def _family(host: str) -> socket.AddressFamily:

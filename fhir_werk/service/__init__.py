@@ -10,6 +10,7 @@ from fhir_werk.service._app import ROUTES, create_app
 from fhir_werk.service._binding import UnsafeBindingError, check_binding, shown_database, start_banner
 from fhir_werk.service._database import make_engine, migrate, open_database
 from fhir_werk.service._logging import log_config
+from fhir_werk.service._metrics import multiprocess_directory
 from fhir_werk.service._outbox import Job, depth, drop, jobs, retry
 from fhir_werk.service._routes import Route
 from fhir_werk.service._settings import ServiceSettings, is_loopback, load_settings, read_settings_file
@@ -34,6 +35,7 @@ __all__ = [
     "log_config",
     "make_engine",
     "migrate",
+    "multiprocess_directory",
     "open_database",
     "read_settings_file",
     "retry",

@@ -7,13 +7,23 @@
 - ``fhir_werk_outbox_jobs{state}``: read from the database at each scrape, so it is right for
   every process that shares the database (``serve``, ``worker``, more machines).
 - ``fhir_werk_delivery_attempts_total{outcome}``: delivered, retrying, dead; counted by the
-  worker thread of this process (a separate ``fhir-werk worker`` has no HTTP face to count on).
+  worker threads of the serving processes (a separate ``fhir-werk worker`` has no HTTP face).
+
+With ``serve --workers N`` the counters are prometheus-client's multiprocess mode: ``serve`` gives
+the run a fresh directory (:func:`multiprocess_directory`, ``PROMETHEUS_MULTIPROC_DIR``) before
+uvicorn starts the processes, each process writes its samples there, and whichever process
+answers ``/metrics`` adds up every process's files. prometheus-client picks the mode when it is
+imported, so the variable must be set before the processes start, which is why ``serve`` does it.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 import sqlalchemy as sa
@@ -21,6 +31,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +39,7 @@ from fhir_werk.service._outbox import STATES
 from fhir_werk.service._schema import deliveries
 
 _UNMATCHED: Final = "(onbekend)"
+MULTIPROCESS_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class _OutboxCollector(Collector):
@@ -73,7 +85,19 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-        self.registry.register(_OutboxCollector(engine))
+        self.outbox = _OutboxCollector(engine)
+        self.registry.register(self.outbox)
+
+    def exposition(self) -> bytes:
+        """The text format of every metric: this process's, or with several processes (the
+        multiprocess directory set) the sum over all of their files."""
+        directory = os.environ.get(MULTIPROCESS_VARIABLE)
+        if not directory:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        registry.register(self.outbox)  # from the database: the same for every process
+        return generate_latest(registry)
 
     def delivery(self, outcome: str) -> None:
         """Count one delivery attempt with its outcome (delivered, retrying, dead)."""
@@ -113,4 +137,22 @@ class MetricsMiddleware:
 def metrics_endpoint(request: Request) -> Response:
     """``GET /metrics`` in the Prometheus text format."""
     metrics: Metrics = request.app.state.metrics
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+@contextmanager
+def multiprocess_directory() -> Iterator[str]:
+    """A fresh directory for the metrics of one ``serve --workers N`` run, put in the environment
+    the processes inherit, and removed when the run ends. A directory already set (an operator's
+    own, e.g. to keep counts across restarts) is used as it is and kept."""
+    given = os.environ.get(MULTIPROCESS_VARIABLE)
+    if given:
+        yield given
+        return
+    directory = tempfile.mkdtemp(prefix="fhir-werk-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = directory
+    try:
+        yield directory
+    finally:
+        os.environ.pop(MULTIPROCESS_VARIABLE, None)
+        shutil.rmtree(directory, ignore_errors=True)

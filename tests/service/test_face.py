@@ -24,6 +24,7 @@ def test_the_face_is_exactly_this() -> None:
         "log_config",
         "make_engine",
         "migrate",
+        "multiprocess_directory",
         "open_database",
         "read_settings_file",
         "retry",
