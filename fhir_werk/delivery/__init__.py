@@ -14,7 +14,7 @@ from fhir_werk.delivery._adapter import (
     get_adapter,
     load_adapter,
 )
-from fhir_werk.delivery._audit import AuditLog, AuditSettings, AuditStore
+from fhir_werk.delivery._audit import AuditLog, AuditSettings, AuditStore, audit_index
 from fhir_werk.delivery._consent import check_consent, patient_key, permitted_bundle, withheld_entries
 from fhir_werk.delivery._context import EntryStatus, PushContext, PushEntry, PushProgress, rewrite_references
 from fhir_werk.delivery._ledger import Ledger, LedgerSettings, LedgerStore, Written
@@ -51,6 +51,7 @@ __all__ = [
     "PushesThroughRunPush",
     "Written",
     "adapter_names",
+    "audit_index",
     "check_consent",
     "contains",
     "digest",

@@ -161,6 +161,19 @@ def _recipient_of(event: Resource) -> str | None:
     return None
 
 
+def audit_index(event: Resource) -> dict[str, str | None]:
+    """What an audit log indexes an AuditEvent by: ``id``, ``recorded``, ``patient`` (the entity of
+    role Patient), ``recipient`` (the ``deelontvanger`` code) and ``outcome``. The same for the
+    SQLite file and the service's database, so both find an event by the same columns."""
+    return {
+        "id": str(event["id"]),
+        "recorded": str(event["recorded"]),
+        "patient": _patient_of(event),
+        "recipient": _recipient_of(event),
+        "outcome": str(event["outcome"]),
+    }
+
+
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS audit_event (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -232,12 +245,13 @@ class AuditLog:
 
     def write(self, event: Resource) -> None:
         """Append one AuditEvent."""
+        index = audit_index(event)
         row = (
-            event["id"],
-            event["recorded"],
-            _patient_of(event),
-            _recipient_of(event),
-            event["outcome"],
+            index["id"],
+            index["recorded"],
+            index["patient"],
+            index["recipient"],
+            index["outcome"],
             json.dumps(event, ensure_ascii=False, sort_keys=True),
         )
         with self._connect() as db:

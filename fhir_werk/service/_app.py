@@ -28,6 +28,7 @@ from fhir_werk.service._auth_audit import AccessAudit
 from fhir_werk.service._auth_guard import build_auth
 from fhir_werk.service._database import open_database
 from fhir_werk.service._errors import install_error_handlers
+from fhir_werk.service._folder_import import import_folder_files
 from fhir_werk.service._health import healthz, readyz
 from fhir_werk.service._http import BODY_SCHEMA, check_format
 from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
@@ -36,6 +37,7 @@ from fhir_werk.service._routes import Route
 from fhir_werk.service._scopes import route_permission
 from fhir_werk.service._service import Service
 from fhir_werk.service._settings import ServiceSettings
+from fhir_werk.service._sql_audit import SqlAuditLog
 from fhir_werk.service._store import Store
 from fhir_werk.service._worker import AdapterFactory, Worker
 from fhir_werk.shared import VERSION
@@ -79,6 +81,7 @@ def create_app(
         # bare factory) guards itself as well.
         auth = build_auth(settings, ROUTES)
     engine = open_database(settings.database)
+    import_folder_files(settings, engine)  # an older data folder's ledger and audit files, once
     service = Service(settings, engine, Store(engine, settings.targets), published(), ROUTES)
     run_worker = settings.in_process_worker if worker is None else worker
     metrics = Metrics(engine)
@@ -113,9 +116,7 @@ def create_app(
     app.state.metrics = metrics
     install_error_handlers(app)
     # Outside the error guard: a 500 is audited too, and an audit that fails is itself a 500.
-    app.add_middleware(
-        AccessAudit, routes=ROUTES, audit_path=settings.audit_path, authenticated=auth is not None
-    )
+    app.add_middleware(AccessAudit, routes=ROUTES, audit=SqlAuditLog(engine), authenticated=auth is not None)
     # Outermost: it also times the 500 answers of the error guard.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     guards: list[DependsParam] = [Depends(check_format)]

@@ -1,6 +1,11 @@
-"""Search the AuditEvents of the deliveries by patient: the audit log every push writes
-(:class:`fhir_werk.delivery.AuditLog`, a SQLite file in the data folder), newest first, with
-``_count`` paging. Read-only: the log only grows."""
+"""Read and search the AuditEvents: the audit log every push and every audited API call writes
+(:class:`._sql_audit.SqlAuditLog`, a table of the service's database, so every machine of one
+outbox shows the same log). Search by patient, newest first, with ``_count`` paging; read by id
+(https://hl7.org/fhir/R4/http.html#read). Read-only: the log only grows.
+
+A ``patient/`` token reaches only its own patient's events (:mod:`._auth_patient`, through
+:meth:`._sql_audit.SqlAuditLog.owner`): a read of another patient's event is 403, as for every other resource.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import Response
 
-from fhir_werk.delivery import AuditLog
 from fhir_werk.service._bundles import searchset
 from fhir_werk.service._http import fhir_response
+from fhir_werk.service._ids import checked_id
 from fhir_werk.service._routes import Route
 from fhir_werk.service._search import paging, patients_asked
 from fhir_werk.service._service import ServiceDep
-from fhir_werk.shared import Resource
+from fhir_werk.service._sql_audit import SqlAuditLog
+from fhir_werk.shared import NotFoundError, not_found
 
 SEARCH: Final = {"patient": ("reference", "De patiënt (id of Patient/id) van de aflevering.")}
 
@@ -24,18 +30,19 @@ def search(request: Request, service: ServiceDep) -> Response:
     """``GET /AuditEvent?patient=`` with ``_count`` and ``_offset``."""
     patients = patients_asked(request.query_params.multi_items(), SEARCH)
     count, offset = paging(request.query_params, service.settings.page_size, service.settings.max_page_size)
-    events: list[Resource] = []
-    if service.settings.audit_path.exists():
-        log = AuditLog(service.settings.audit_path)
-        if patients is None:
-            events = log.query()
-        else:
-            for patient in sorted(patients):
-                events.extend(log.query(patient=patient))
-    events.sort(key=lambda e: (str(e.get("recorded", "")), str(e.get("id", ""))), reverse=True)
-    return fhir_response(
-        request, searchset(request, events[offset : offset + count], len(events), count, offset)
-    )
+    chosen = sorted(patients) if patients is not None else None
+    total, page = SqlAuditLog(service.engine).page(chosen, count, offset)
+    return fhir_response(request, searchset(request, page, total, count, offset))
+
+
+def read(id: str, request: Request, service: ServiceDep) -> Response:
+    """``GET /AuditEvent/{id}``."""
+    found = SqlAuditLog(service.engine).read(checked_id(id))
+    if found is None:
+        raise NotFoundError(
+            not_found(f"AuditEvent/{id} bestaat niet.", f"AuditEvent/{id} does not exist."), 404
+        )
+    return fhir_response(request, found)
 
 
 ROUTES: Final = (
@@ -48,4 +55,5 @@ ROUTES: Final = (
         "search-type",
         search=SEARCH,
     ),
+    Route("GET", "/AuditEvent/{id}", read, "AuditEvent lezen", "AuditEvent", "read"),
 )

@@ -1,5 +1,6 @@
 """An AuditEvent for every read of patient data and every write through the API, in the audit
-log the deliveries write to (:class:`fhir_werk.delivery.AuditLog`, ``GET /fhir/AuditEvent``).
+log the deliveries write to (the service database's, :class:`._sql_audit.SqlAuditLog`, shared by
+every machine; ``GET /fhir/AuditEvent``).
 
 Shaped after IHE BALP (https://profiles.ihe.net/ITI/BALP/) "RESTful activities": type ``rest``,
 subtype the FHIR interaction, the caller as requestor (the token's ``sub``, its client id as the
@@ -19,14 +20,13 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Final
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fhir_werk.delivery import AuditLog
+from fhir_werk.delivery import AuditStore
 from fhir_werk.service._auth import LOCAL, Principal
 from fhir_werk.service._auth_guard import PRINCIPAL
 from fhir_werk.service._auth_patient import owner
@@ -67,13 +67,12 @@ class AccessAudit:
     """ASGI middleware: writes the AuditEvents of the audited routes before their answer goes out."""
 
     def __init__(
-        self, app: ASGIApp, *, routes: Sequence[Route], audit_path: Path, authenticated: bool
+        self, app: ASGIApp, *, routes: Sequence[Route], audit: AuditStore, authenticated: bool
     ) -> None:
         self.app = app
         self.routes = {(r.method, f"/fhir{r.path}"): r for r in routes if audited(r)}
-        self.audit_path = audit_path
+        self.audit = audit
         self.authenticated = authenticated
-        self._log: AuditLog | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app; hold an audited route's answer until its events are in the log."""
@@ -99,7 +98,7 @@ class AccessAudit:
         principal = scope.get(PRINCIPAL) or (None if self.authenticated else LOCAL)
         if principal is not None:  # no principal with auth on: a 401, nobody to name
             try:
-                # In a thread: it may look up a resource's patient, and the SQLite write blocks.
+                # In a thread: it may look up a resource's patient, and the database write blocks.
                 await run_in_threadpool(self._audit, route, scope, principal, held)
             except Exception as exc:  # noqa: BLE001 - no disclosure without its audit
                 logger.error("audit niet geschreven: %s", type(exc).__name__)
@@ -109,11 +108,8 @@ class AccessAudit:
             await send(message)
 
     def _audit(self, route: Route, scope: Scope, principal: Principal, held: list[Message]) -> None:
-        if self._log is None:  # on first use: the data folder may be made after the app
-            self.audit_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = AuditLog(self.audit_path)
         for event in access_events(route, scope, principal, held):
-            self._log.write(event)
+            self.audit.write(event)
 
 
 async def _internal_error(send: Send, exc: Exception) -> None:

@@ -28,6 +28,7 @@ from fhir_werk.service._schema import plan_resources
 from fhir_werk.service._scopes import PATIENT_DATA
 from fhir_werk.service._search import patient_reference
 from fhir_werk.service._service import Service
+from fhir_werk.service._sql_audit import SqlAuditLog
 from fhir_werk.shared import FhirWerkError, Resource, forbidden
 
 _PATIENT_PARAMETERS: Final = ("patient", "subject")
@@ -55,6 +56,8 @@ def owner(service: Service, kind: str, resource_id: str) -> tuple[bool, str | No
         subject = stored.resource.get("subject")
         reference = subject.get("reference") if isinstance(subject, dict) else None
         return True, reference if isinstance(reference, str) else None
+    if kind == "AuditEvent":
+        return SqlAuditLog(service.engine).owner(resource_id[:64])
     with service.engine.connect() as db:
         row = db.execute(
             sa.select(plan_resources.c.patient).where(

@@ -11,6 +11,12 @@ migration (a test compares them).
   response is about (the jobs of one patient and target are delivered in order).
 - ``plan_resources``: the local copy of each resource the extraction made (CarePlan, Goals,
   Observations …), as the newest response that yielded it left it.
+- ``ledger``: what delivery last wrote to each target, per extracted resource (the
+  :class:`fhir_werk.delivery.LedgerStore` of the service, :mod:`._sql_ledger`): in the database and
+  not in a file of the data folder, so every machine of one outbox judges an amended response
+  by the same memory.
+- ``audit_events``: the audit log (every push, every read and write through the API), append-only
+  (triggers refuse UPDATE and DELETE; :mod:`._sql_audit`), one log for every machine.
 """
 
 from __future__ import annotations
@@ -74,4 +80,37 @@ plan_resources: Final = sa.Table(
     sa.Column("resource", sa.Text, nullable=False),
     sa.Column("last_updated", sa.String(40), nullable=False),
     sa.Index("plan_resources_by_patient", "resource_type", "patient"),
+)
+
+ledger: Final = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("target", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("response", sa.Text, nullable=False),
+    sa.Column("patient", sa.String(256), nullable=True),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=True),
+    sa.Column("version", sa.String(64), nullable=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("resource", sa.Text, nullable=False),
+    sa.Index("ledger_by_response", "target", "response"),
+)
+
+audit_events: Final = sa.Table(
+    "audit_events",
+    metadata,
+    # BIGINT on PostgreSQL (a log outgrows 2^31 rows); INTEGER on SQLite, where only that is the
+    # auto-incrementing row id.
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("id", sa.String(64), nullable=False, index=True, unique=True),
+    sa.Column("recorded", sa.String(40), nullable=False),
+    sa.Column("patient", sa.String(256), nullable=True),
+    sa.Column("recipient", sa.String(64), nullable=True),
+    sa.Column("outcome", sa.String(2), nullable=False),
+    sa.Column("resource", sa.Text, nullable=False),
+    sa.Index("audit_events_recorded", "recorded"),
+    sa.Index("audit_events_by_patient", "patient", "recorded"),
 )

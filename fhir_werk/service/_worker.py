@@ -23,9 +23,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from fhir_werk.delivery import AuditLog, EpdAdapter, Ledger, PushContext, PushResult, get_adapter
+from fhir_werk.delivery import EpdAdapter, PushContext, PushResult, get_adapter
 from fhir_werk.service import _outbox
+from fhir_werk.service._folder_import import import_folder_files
 from fhir_werk.service._settings import ServiceSettings
+from fhir_werk.service._sql_audit import SqlAuditLog
+from fhir_werk.service._sql_ledger import SqlLedger
 from fhir_werk.service._store import Store
 from fhir_werk.shared import (
     ConflictError,
@@ -53,12 +56,15 @@ _FINAL = (
 AdapterFactory = Callable[[str], EpdAdapter]
 
 
-def default_adapters(settings: ServiceSettings) -> AdapterFactory:
+def default_adapters(settings: ServiceSettings, engine: sa.Engine) -> AdapterFactory:
     """Builds each target's adapter: ``file`` into the service's delivery folder, any other from
-    its own environment settings; audit log and ledger live in the data folder."""
+    its own environment settings. Audit log and ledger are tables of the service's database
+    (``engine``), shared by every machine of the outbox; the files of an older data folder are
+    taken over first (:mod:`._folder_import`)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    audit = AuditLog(settings.audit_path)
-    ledger = Ledger(settings.data_dir / "ledger.sqlite3")
+    import_folder_files(settings, engine)
+    audit = SqlAuditLog(engine)
+    ledger = SqlLedger(engine)
 
     def build(target: str) -> EpdAdapter:
         options = {"directory": settings.delivery_directory} if target == "file" else None
@@ -107,7 +113,7 @@ class Worker:
         self.store = store
         self._on_outcome = on_outcome or (lambda _outcome: None)
         self.settings = settings
-        self._factory = adapters or default_adapters(settings)
+        self._factory = adapters or default_adapters(settings, store.engine)
         self._adapters: dict[str, EpdAdapter] = {}
         self.context = PushContext(recipient=settings.recipient, purpose=settings.purpose, actor="fhir-werk")
 

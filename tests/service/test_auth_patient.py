@@ -141,11 +141,15 @@ def test_system_and_user_tokens_reach_every_patient(secured: TestClient, stored:
 
 
 def _audit_events(settings: ServiceSettings) -> list[dict[str, Any]]:
-    import sqlite3
+    from fhir_werk.service import make_engine
+    from fhir_werk.service._sql_audit import SqlAuditLog
 
-    with sqlite3.connect(settings.audit_path) as db:
-        rows = db.execute("SELECT json FROM audit_event ORDER BY seq").fetchall()
-    return [json.loads(text) for (text,) in rows if '"rest"' in text]
+    engine = make_engine(settings.database)  # the audit log is a table of the service's database
+    try:
+        events = SqlAuditLog(engine).query()
+    finally:
+        engine.dispose()
+    return [e for e in events if e["type"]["code"] == "rest"]
 
 
 def test_a_read_and_a_write_are_audited_and_the_token_is_nowhere(
@@ -174,13 +178,17 @@ def test_a_read_and_a_write_are_audited_and_the_token_is_nowhere(
         assert patient["what"]["reference"] == "Patient/voorbeeld-els"
         assert what["what"]["reference"] == f"QuestionnaireResponse/{created['id']}/_history/1"
     assert refused["entity"][0]["what"]["reference"] == "Patient/voorbeeld-els"
-    # The log runs in WAL mode: its newest pages may still be in the -wal file.
-    files = (settings.audit_path, settings.audit_path.with_name(settings.audit_path.name + "-wal"))
-    log = b"".join(path.read_bytes() for path in files if path.exists())
-    assert b"medewerker-17" in log  # the bytes searched do hold the events
-    assert value.encode() not in log
-    assert value.split(".")[2].encode() not in log  # not even the signature
-    assert b"Piekeren en onzekerheid" not in log  # never answer text
+    # The whole database file (WAL mode: its newest pages may still be in the -wal file) holds
+    # no token; the audit log's events hold no answer text (the stored response does, of course).
+    database = settings.data_dir / "fhir-werk.sqlite3"
+    files = (database, database.with_name(database.name + "-wal"))
+    stored = b"".join(path.read_bytes() for path in files if path.exists())
+    assert b"medewerker-17" in stored  # the bytes searched do hold the events
+    assert value.encode() not in stored
+    assert value.split(".")[2].encode() not in stored  # not even the signature
+    log = json.dumps(_audit_events(settings), ensure_ascii=False)
+    assert "medewerker-17" in log
+    assert "Piekeren en onzekerheid" not in log  # never answer text
     assert value not in caplog.text
     # Through the API as well.
     with TestClient(create_app(settings, worker=False)) as client:

@@ -24,6 +24,7 @@ def test_the_statement_lists_the_route_table(client: TestClient) -> None:
     plan = {(kind, code) for kind in PLAN_TYPES for code in ("read", "search-type")}
     assert listed == plan | {
         ("AuditEvent", "search-type"),
+        ("AuditEvent", "read"),
         ("Questionnaire", "read"),
         ("Questionnaire", "search-type"),
         ("QuestionnaireResponse", "create"),
@@ -67,6 +68,9 @@ def _request(client: TestClient, resource_type: str, code: str, qr: dict[str, An
     if resource_type in PLAN_TYPES:
         found = client.get(f"/fhir/{resource_type}", params={"patient": "voorbeeld-els"}).json()
         ids = {resource_type: found["entry"][0]["resource"]["id"]} if found["entry"] else {}
+    elif resource_type == "AuditEvent":  # the create above was audited
+        found = client.get("/fhir/AuditEvent").json()
+        ids = {resource_type: found["entry"][0]["resource"]["id"]}
     else:
         ids = {"Questionnaire": "leidraad", "QuestionnaireResponse": qr["id"]}
     instance = f"/fhir/{resource_type}/{ids.get(resource_type, 'geen')}"

@@ -27,5 +27,5 @@ def test_the_migrations_make_the_schema_the_queries_use(tmp_path: Path) -> None:
         assert unique == {(c.name,) for c in table.columns if c.unique}, name
     with engine.connect() as db:
         assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert db.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert db.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
     engine.dispose()

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fhir_werk.cli import app as cli
-from fhir_werk.delivery import AuditLog, PushContext, PushResult
+from fhir_werk.delivery import PushContext, PushResult
 from fhir_werk.service import ServiceSettings, Store, Worker, depth, jobs
+from fhir_werk.service._sql_audit import SqlAuditLog
 from fhir_werk.shared import (
     RemoteRejectedError,
     RemoteUnavailableError,
@@ -155,7 +156,9 @@ def test_a_consent_refusal_is_final_and_audited(client: TestClient, settings: Se
     assert (state["state"], state["attempts"]) == ("dead", 1)
     assert state["lastError"].startswith("geen toestemming: Geen actieve toestemming van de patiënt")
     assert not list(settings.delivery_directory.glob("*.json"))
-    events = AuditLog(settings.data_dir / "audit.sqlite3").query()
+    # In the service's database, not a file of the data folder (every machine sees it).
+    assert not (settings.data_dir / "audit.sqlite3").exists()
+    events = SqlAuditLog(store.engine).query()
     assert any("Geen actieve toestemming" in json.dumps(e, ensure_ascii=False) for e in events)
     deliverer.close()
 

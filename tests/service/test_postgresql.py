@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import sqlalchemy as sa
 
 from fhir_werk.service import ServiceSettings, Store, create_app, make_engine, migrate
 from fhir_werk.service._outbox import claim, jobs, succeed
+from fhir_werk.service._sql_audit import SqlAuditLog
 
 from .kit import FHIR, Serve, TestClient, body, bundle_names, example, post, states
 
@@ -166,9 +166,9 @@ def test_two_serves_and_two_workers_deliver_each_response_once(pg_settings: Serv
     assert sorted(bundle_names(folder)) == sorted(f"pg-{n}" for n in range(COUNT))
     engine = make_engine(str(pg_settings.database_url))
     assert {(j.state, j.attempts) for j in jobs(engine)} == {("delivered", 1)}
-    engine.dispose()
     # One push per response, whichever of the four processes made it: one AuditEvent each (the
-    # export events, type DICOM 110106; the API's own access events are of type 'rest').
-    with sqlite3.connect(folder / "audit.sqlite3") as audit:
-        pushes = "SELECT count(*) FROM audit_event WHERE outcome = '0' AND json LIKE '%\"110106\"%'"
-        assert audit.execute(pushes).fetchone() == (COUNT,)
+    # export events, type DICOM 110106; the API's own access events are of type 'rest'), in the
+    # audit log of the shared database.
+    pushes = [e for e in SqlAuditLog(engine).query(outcome="0") if e["type"]["code"] == "110106"]
+    engine.dispose()
+    assert len(pushes) == COUNT
