@@ -103,9 +103,7 @@ def serve(
         open_database(settings.database).dispose()  # a wrong URL is wrong use, before anything starts
         application = create_app(settings)
         # Bound here, so that --port 0 (any free port) prints the port it got.
-        listening = socket.create_server(
-            (settings.host.strip("[]"), settings.port), family=_family(settings.host), backlog=2048
-        )
+        listening = listening_socket(settings.host, settings.port)
         _banner(start_banner(settings, listening.getsockname()[1]))
         uvicorn.Server(uvicorn.Config(application, **options)).run(sockets=[listening])
         return
@@ -119,6 +117,18 @@ def serve(
     _banner([*start_banner(settings, options["port"]), f"Serverprocessen: {workers}."])
     with multiprocess_directory():  # /metrics adds up the counts of every process
         uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, with ``TCP_NODELAY``, which the connections it accepts inherit.
+
+    asyncio sets it only on sockets it made itself; without it every answer on a kept-alive
+    connection waited ~40 ms (uvicorn writes head and body apart: Nagle held the body back until
+    the client's delayed ACK of the head).
+    """
+    listening = socket.create_server((host.strip("[]"), port), family=_family(host), backlog=2048)
+    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return listening
 
 
 def _family(host: str) -> socket.AddressFamily:
