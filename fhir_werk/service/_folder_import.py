@@ -24,6 +24,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from fhir_werk.service._database import writing
 from fhir_werk.service._schema import audit_events, ledger
 from fhir_werk.service._settings import ServiceSettings
 from fhir_werk.shared import InvalidInputError, issue, outcome
@@ -61,7 +62,7 @@ def _take_over(
         return
     copied = 0
     try:
-        with engine.begin() as db:
+        with writing(engine) as db:
             for batch in _rows(path, table, columns, order):
                 db.execute(_insert_new(engine, into), batch)
                 copied += len(batch)

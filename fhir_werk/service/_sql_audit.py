@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from fhir_werk.delivery import audit_index
+from fhir_werk.service._database import writing
 from fhir_werk.service._schema import audit_events
 from fhir_werk.shared import Resource
 
@@ -29,7 +30,7 @@ class SqlAuditLog:
 
     def write(self, event: Resource) -> None:
         """Append one AuditEvent (its own transaction: it stays even when the push fails after it)."""
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(sa.insert(audit_events), [row(event)])
 
     def query(

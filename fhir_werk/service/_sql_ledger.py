@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from fhir_werk.delivery import Written
+from fhir_werk.service._database import writing
 from fhir_werk.service._schema import ledger
 
 _CHUNK: Final = 500
@@ -70,7 +71,7 @@ class SqlLedger:
         values = [_values(target, latest[key]) for key in sorted(latest)]
         if not values:
             return
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(_upsert(self.engine), values)
 
 
