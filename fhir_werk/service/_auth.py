@@ -17,6 +17,7 @@ the library's message (which can quote claims).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from fhir_werk.shared import FhirWerkError, issue, outcome
 logger = logging.getLogger("fhir_werk.service.auth")
 
 _MAX_TOKEN_BYTES: Final = 16_384
+_FHIR_USER: Final = re.compile(r"[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}")
 
 
 class UnauthenticatedError(FhirWerkError):
@@ -59,6 +61,9 @@ class Principal:
     client: str | None
     scopes: tuple[Scope, ...]
     patient: str | None
+    fhir_user: str | None = None
+    """The ``fhirUser`` claim as a relative reference (``Practitioner/123``); ``?`` when the claim
+    is there but is no FHIR reference (then a ``user/`` scope reaches nothing)."""
 
     @property
     def who(self) -> str:
@@ -218,7 +223,19 @@ def _principal(claims: dict[str, Any]) -> Principal:
         client=str(client)[:200] if client else None,
         scopes=parse_scopes(claims.get("scope")),
         patient=patient if isinstance(patient, str) and patient else None,
+        fhir_user=_fhir_user(claims.get("fhirUser")),
     )
+
+
+def _fhir_user(claim: object) -> str | None:
+    """``Type/id`` of a ``fhirUser`` claim, relative or an absolute URL (SMART: the user's FHIR
+    resource); None without the claim, ``?`` for one that names no resource."""
+    if claim is None:
+        return None
+    parts = claim.rstrip("/").split("/") if isinstance(claim, str) else []
+    if len(parts) >= 2 and _FHIR_USER.fullmatch(f"{parts[-2]}/{parts[-1]}"):
+        return f"{parts[-2]}/{parts[-1]}"
+    return "?"
 
 
 def _invalid() -> UnauthenticatedError:

@@ -18,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from fhir_werk.service._auth import JwksCache, Principal, TokenVerifier, UnauthenticatedError
 from fhir_werk.service._auth_patient import check_patient
+from fhir_werk.service._auth_user import check_user
 from fhir_werk.service._routes import Route
-from fhir_werk.service._scopes import Permission, access, route_permission
+from fhir_werk.service._scopes import Permission, access, only_restricted, route_permission
 from fhir_werk.service._service import get_service
 from fhir_werk.service._settings import ServiceSettings
 from fhir_werk.shared import FhirWerkError, forbidden
@@ -28,17 +29,24 @@ PRINCIPAL: Final = "fhir_werk.principal"
 """The ASGI scope key of the verified :class:`~._auth.Principal`."""
 
 
+_RESTRICTED_NL: Final = (
+    "Scopes met zoekparameters (…?param=waarde) ondersteunt deze dienst niet; vraag er een zonder."
+)
+_RESTRICTED_EN: Final = (
+    "Scopes with search parameters (…?param=value) are not supported; ask for one without."
+)
+
+
 class InsufficientScopeError(FhirWerkError):
     """The token is valid but its scopes do not grant what the route needs (403)."""
 
-    def __init__(self, needs: str) -> None:
-        super().__init__(
-            forbidden(
-                f"Het token mist de scope voor deze interactie (nodig: {needs}).",
-                f"The token lacks the scope for this interaction (needed: {needs}).",
-            ),
-            403,
-        )
+    def __init__(self, needs: str, restricted: bool = False) -> None:
+        nl = f"Het token mist de scope voor deze interactie (nodig: {needs})."
+        en = f"The token lacks the scope for this interaction (needed: {needs})."
+        if restricted:  # say why the scope it has does not count
+            nl += f" {_RESTRICTED_NL}"
+            en += f" {_RESTRICTED_EN}"
+        super().__init__(forbidden(nl, en), 403)
         self.headers = {"WWW-Authenticate": 'Bearer realm="fhir-werk", error="insufficient_scope"'}
 
 
@@ -67,9 +75,11 @@ class AuthGuard:
         request.scope[PRINCIPAL] = principal
         reach = access(principal.scopes, permission)
         if reach is None:
-            raise InsufficientScopeError(_needs(permission))
+            raise InsufficientScopeError(_needs(permission), only_restricted(principal.scopes, permission))
         if reach == "patient":
             await check_patient(request, route, get_service(request), principal.patient)
+        elif reach == "user":
+            await check_user(request, route, get_service(request), principal)
 
 
 def _bearer(request: Request) -> str:

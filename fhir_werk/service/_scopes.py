@@ -5,8 +5,14 @@ A scope is ``context/Type.perms``: context ``system``, ``user`` or ``patient``; 
 resource type or ``*``; perms an ordered subset of ``cruds`` (create, read, update, delete,
 search). The v1 forms ``.read``, ``.write`` and ``.*`` are read as their v2 equivalents ``rs``,
 ``cud`` and ``cruds``. A scope with search parameters (``patient/Observation.rs?category=…``)
-grants nothing here: the service cannot narrow every search by such a filter, and granting the
-whole type would be more than the token holder was given.
+is refused explicitly: it grants nothing, and a request that only such a scope would cover is a
+403 that says so. Honouring it would mean evaluating the filter on every read and search of that
+type, for parameters the service does not search by (the local copies are found by patient);
+granting the whole type would be more than the token holder was given.
+
+A route's reach (:data:`Access`): ``all`` by ``system/`` scopes; ``user`` when a ``user/`` scope
+is needed (the ``fhirUser`` claim may narrow it, :mod:`._auth_user`); ``patient`` when a
+``patient/`` scope is (:mod:`._auth_patient`).
 
 :func:`route_permission` maps every :class:`~._routes.Route` to what it needs; ``create_app``
 calls it for each route, so a new route without a mapping fails the app (and a test) at once.
@@ -23,12 +29,15 @@ from fhir_werk.service._plan_store import PLAN_TYPES
 from fhir_werk.service._routes import Route
 
 Context = Literal["system", "user", "patient"]
-Access = Literal["all", "patient"]
-"""How a token may use a route: on every patient's data, or on its own patient's only."""
+Access = Literal["all", "user", "patient"]
+"""How a token may use a route: on every patient's data (system), as its user may (user: the
+``fhirUser`` claim decides), or on its own patient's only (patient)."""
 
 _SCOPE: Final = re.compile(r"(system|user|patient)/(\*|[A-Z][A-Za-z]{0,63})\.([a-z*]{1,5})")
 _V1: Final = {"read": "rs", "write": "cud", "*": "cruds"}
 _ORDER: Final = "cruds"
+_V2_ONLY: Final = frozenset({"r", "s", "rs"})
+"""SMART 2 allows search parameters on read and search scopes only."""
 
 PATIENT_DATA: Final = frozenset({"QuestionnaireResponse", "AuditEvent", *PLAN_TYPES})
 """Resource types that hold a patient's data: a ``patient/`` token reaches only its own patient's
@@ -42,6 +51,7 @@ _BY_INTERACTION: Final = {
     "search-type": "s",
     "create": "c",
     "update": "u",
+    "delete": "d",
 }
 _BY_OPERATION: Final = {
     # $validate and $extract store nothing and read nothing stored, but take a response the
@@ -66,32 +76,40 @@ OPEN_INTERACTIONS: Final = frozenset({"capabilities"})
 
 @dataclass(frozen=True)
 class Scope:
-    """One granted scope: context, resource type (or ``*``) and the permission letters."""
+    """One granted scope: context, resource type (or ``*``), the permission letters, and the
+    search parameters it is restricted to (which this service refuses: such a scope grants nothing)."""
 
     context: Context
     resource: str
     permissions: frozenset[str]
+    parameters: str = ""
+
+    def covers(self, resource: str, permission: str) -> bool:
+        """True when this scope names ``permission`` on ``resource`` (restricted or not)."""
+        return self.resource in ("*", resource) and permission in self.permissions
 
     def allows(self, resource: str, permission: str) -> bool:
         """True when this scope grants ``permission`` on ``resource``."""
-        return self.resource in ("*", resource) and permission in self.permissions
+        return not self.parameters and self.covers(resource, permission)
 
 
 def parse_scope(text: str) -> Scope | None:
     """One scope string as a :class:`Scope`; None for a scope that is not a resource scope
-    (``openid``, ``launch/patient``, ``fhirUser``), malformed, or carries search parameters.
+    (``openid``, ``launch/patient``, ``fhirUser``) or is malformed. Search parameters are kept
+    (``parameters``) so that a request they alone would cover can be refused with the reason.
 
     >>> parse_scope("patient/CarePlan.rs")
-    Scope(context='patient', resource='CarePlan', permissions=frozenset({'r', 's'}))
+    Scope(context='patient', resource='CarePlan', permissions=frozenset({'r', 's'}), parameters='')
     """
-    match = _SCOPE.fullmatch(text)
-    if match is None:
+    base, mark, parameters = text.partition("?")
+    match = _SCOPE.fullmatch(base)
+    if match is None or (mark and not parameters):
         return None
     context, resource, letters = match.groups()
     letters = _V1.get(letters, letters)
-    if "*" in letters or not _in_order(letters):
+    if "*" in letters or not _in_order(letters) or (parameters and letters not in _V2_ONLY):
         return None
-    return Scope(context, resource, frozenset(letters))  # type: ignore[arg-type]
+    return Scope(context, resource, frozenset(letters), parameters[:500])  # type: ignore[arg-type]
 
 
 def _in_order(letters: str) -> bool:
@@ -152,20 +170,36 @@ def supported_scopes(routes: Iterable[Route]) -> list[str]:
 
 
 def access(scopes: Iterable[Scope], permission: Permission) -> Access | None:
-    """``all`` when ``system/`` or ``user/`` scopes grant every need, else ``patient`` when
-    ``patient/`` scopes (possibly with the others) grant them, else None (403).
+    """``all`` when ``system/`` scopes grant every need; ``user`` when ``user/`` scopes are
+    needed as well; ``patient`` when ``patient/`` scopes (possibly with the others) are needed
+    for patient data; else None (403).
 
-    A ``user/`` scope reaches every patient: this service knows no user-to-patient relation
-    (that is the EPD's), so whoever issues ``user/`` scopes grants that reach.
+    A ``user/`` scope reaches what its user may: :mod:`._auth_user` narrows it by the token's
+    ``fhirUser`` (a Patient or RelatedPerson to one patient); for a practitioner it reaches every
+    patient, since this service knows no care relation (that is the EPD's, which issues the scope).
     """
     granted = tuple(scopes)
+    rank = {"all": 0, "user": 1, "patient": 2}
     result: Access = "all"
     for resource, letter in permission.needs:
-        if any(s.context != "patient" and s.allows(resource, letter) for s in granted):
+        if any(s.context == "system" and s.allows(resource, letter) for s in granted):
             continue
-        if any(s.context == "patient" and s.allows(resource, letter) for s in granted):
-            if resource in PATIENT_DATA:
-                result = "patient"
-            continue
-        return None
+        if any(s.context == "user" and s.allows(resource, letter) for s in granted):
+            reach: Access = "user" if resource in PATIENT_DATA else "all"
+        elif any(s.context == "patient" and s.allows(resource, letter) for s in granted):
+            reach = "patient" if resource in PATIENT_DATA else "all"
+        else:
+            return None
+        result = reach if rank[reach] > rank[result] else result
     return result
+
+
+def only_restricted(scopes: Iterable[Scope], permission: Permission) -> bool:
+    """True when a scope with search parameters names a need nothing else grants: the 403 then
+    says that such scopes are refused, instead of only that a scope is missing."""
+    granted = tuple(scopes)
+    return any(
+        not any(s.allows(resource, letter) for s in granted)
+        and any(s.parameters and s.covers(resource, letter) for s in granted)
+        for resource, letter in permission.needs
+    )

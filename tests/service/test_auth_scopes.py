@@ -51,7 +51,7 @@ def test_every_route_has_a_permission() -> None:
     with pytest.raises(KeyError):
         route_permission(unmapped)
     with pytest.raises(KeyError):
-        route_permission(Route("DELETE", "/CarePlan/{id}", lambda: None, "?", "CarePlan", "delete"))
+        route_permission(Route("PATCH", "/CarePlan/{id}", lambda: None, "?", "CarePlan", "patch"))
 
 
 @pytest.mark.parametrize("route", _GUARDED, ids=_name)
@@ -116,7 +116,13 @@ def test_the_permission_of_each_interaction(
         ("patient/*.*", Scope("patient", "*", frozenset("cruds"))),  # v1
         ("patient/Observation.sr", None),  # v2 letters keep their order
         ("patient/Observation.rr", None),
-        ("patient/Observation.rs?category=laboratory", None),  # a filter cannot be honoured
+        # Kept with its parameters (which grant nothing): a request it alone covers is refused.
+        (
+            "patient/Observation.rs?category=laboratory",
+            Scope("patient", "Observation", frozenset("rs"), "category=laboratory"),
+        ),
+        ("patient/Observation.cu?category=laboratory", None),  # parameters on r and s only
+        ("patient/Observation.rs?", None),
         ("patient/Observation.x", None),
         ("launch/patient", None),
         ("openid", None),
