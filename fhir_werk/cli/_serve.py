@@ -81,6 +81,7 @@ def serve(
         UnsafeBindingError,
         check_binding,
         create_app,
+        import_folder_files,
         log_config,
         multiprocess_directory,
         start_banner,
@@ -110,7 +111,11 @@ def serve(
     # Several processes: uvicorn starts each from the factory, which reads the environment; the
     # schema is brought up to date once here, so the processes do not race to migrate.
     os.environ["FHIR_WERK_SERVICE_IN_PROCESS_WORKER"] = "true" if settings.in_process_worker else "false"
-    open_database(settings.database).dispose()
+    engine = open_database(settings.database)
+    # The old data folder's ledger and audit files too: once here, and a file that cannot be read
+    # is an outcome here instead of a traceback in each process's log.
+    import_folder_files(settings, engine)
+    engine.dispose()
     if settings.port == 0:  # uvicorn binds the shared socket itself: choose the free port first
         with socket.create_server((settings.host.strip("[]"), 0), family=_family(settings.host)) as probe:
             options["port"] = probe.getsockname()[1]
