@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from fhir_werk.shared import InputTooLargeError, UnreadableInputError
 from fhir_werk.validation import InputLimits, load_resource, parse_json
@@ -50,6 +54,31 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("FHIR_WERK_MAX_INPUT_BYTES", "5")
     assert InputLimits().max_input_bytes == 5
     assert refusal(QR)[:2] == (413, "too-costly")
+
+
+def test_a_given_limit_wins_over_the_environment_and_the_rest_still_follow_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FHIR_WERK_MAX_INPUT_BYTES", "5")
+    monkeypatch.setenv("fhir_werk_max_depth", "7")
+    limits = InputLimits(max_input_bytes=50)
+    assert (limits.max_input_bytes, limits.max_depth, limits.max_repetitions) == (50, 7, 1000)
+    monkeypatch.setenv("FHIR_WERK_MAX_DEPTH", "zeven")
+    with pytest.raises(ValidationError):
+        InputLimits()
+
+
+def test_reading_within_the_default_limits_does_not_load_pydantic() -> None:
+    # pydantic(-settings) reads the FHIR_WERK_* limits only when one is set: a cold command
+    # without them is ~0.1 s faster (docs/performance.md, "Import").
+    probe = (
+        "import sys; from fhir_werk.validation import InputLimits, load_resource;"
+        f"load_resource({QR!r}, 'QuestionnaireResponse'); InputLimits();"
+        "print(sorted(m for m in ('pydantic', 'pydantic_settings') if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.lower().startswith("fhir_werk_")}
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert found.stdout.strip() == "[]"
 
 
 def test_nesting_past_the_limit_is_refused_without_recursion() -> None:

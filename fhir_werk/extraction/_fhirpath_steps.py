@@ -12,11 +12,23 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
 
-from fhirpathpy.models import models
-
-_VALUE_TYPES: Final[tuple[str, ...]] = tuple(
-    models["r4"]["choiceTypePaths"]["QuestionnaireResponse.item.answer.value"]
+VALUE_TYPES: Final = (
+    "Boolean",
+    "Decimal",
+    "Integer",
+    "Date",
+    "DateTime",
+    "Time",
+    "String",
+    "Uri",
+    "Attachment",
+    "Coding",
+    "Quantity",
+    "Reference",
 )
+"""``QuestionnaireResponse.item.answer.value[x]``'s types in the order of fhirpathpy's R4 model
+(its ``choiceTypePaths``; a test pins the two equal): written out, so compiling an expression
+needs no fhirpathpy."""
 COMPARISONS: Final[dict[str, Callable[[int, int], bool]]] = {
     ">": int.__gt__,
     "<": int.__lt__,
@@ -105,7 +117,7 @@ Compiled = Callable[[Any, Scope], list[Any]]
 
 
 def member(name: str) -> Step:
-    keys = tuple(f"value{t}" for t in _VALUE_TYPES) if name == "value" else (name,)
+    keys = tuple(f"value{t}" for t in VALUE_TYPES) if name == "value" else (name,)
 
     def step(focus: list[Any], scope: Scope) -> list[Any]:
         out: list[Any] = []

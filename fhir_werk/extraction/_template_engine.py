@@ -17,19 +17,12 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
-
-from fhirpathpy import compile as fhirpath_compile
-from fhirpathpy.engine.nodes import ResourceNode
-from fhirpathpy.engine.util import get_data
-from fhirpathpy.models import models
+from typing import Any
 
 from fhir_werk.extraction._fhirpath_subset import OutsideSubsetError, Scope, compile_subset
 from fhir_werk.extraction._primitives import PlainView, Tagged
 from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
 from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
-
-_MODEL: Final = models["r4"]
 
 Evaluator = Callable[[Any, dict[str, Any]], list[Any]]
 
@@ -41,7 +34,12 @@ def compiled(expression: str) -> Evaluator:
     # top level ("$this", "iif($this + 1 > 10, ...)"). Our context is always one node, so
     # select(...) over it gives the same result with $this bound.
     # Raw data out: the objects themselves, not rebuilt copies, so the view can map them back.
-    function: Evaluator = fhirpath_compile(f"select({expression})", _MODEL, {"returnRawData": True})
+    # Imported here: a first conversation runs every expression in the compiled subset, and
+    # fhirpathpy with its ANTLR parser and R4 model is ~45 ms of a cold command.
+    from fhirpathpy import compile as fhirpath_compile
+    from fhirpathpy.models import models
+
+    function: Evaluator = fhirpath_compile(f"select({expression})", models["r4"], {"returnRawData": True})
     return function
 
 
@@ -50,6 +48,9 @@ def evaluate(expression: str, node: Any, env: dict[str, Any]) -> list[Any]:
 
     ``node`` and ``env`` are expected as a :class:`PlainView` gives them; so are the results.
     """
+    from fhirpathpy.engine.nodes import ResourceNode
+    from fhirpathpy.engine.util import get_data
+
     if isinstance(node, dict) and "linkId" in node and "resourceType" not in node:
         # A response item on its own carries no type; without it the R4 model cannot resolve
         # answer.value to value[x]. fhirpathpy's own evaluate() types a base the same way.

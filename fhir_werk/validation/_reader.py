@@ -20,10 +20,9 @@ import math
 import os
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Final, NoReturn
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fhir_werk.shared import (
     InputTooLargeError,
@@ -45,35 +44,72 @@ _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHOWN_NAME_CHARS: Final = 40
 
 
-class InputLimits(BaseSettings):
+_DEFAULTS: Final = {
+    "max_input_bytes": 4_000_000,
+    "max_depth": 100,
+    "max_repetitions": 1000,
+    "max_string_chars": 100_000,
+}
+_ENV_PREFIX: Final = "fhir_werk_"
+_ENV_NAMES: Final = frozenset(_ENV_PREFIX + name for name in _DEFAULTS)
+
+
+@dataclass(frozen=True, init=False, slots=True)
+class InputLimits:
     """What fhir-werk reads at most, per input (env ``FHIR_WERK_MAX_INPUT_BYTES`` ...).
 
     Past a limit the input is refused with a 413-style OperationOutcome (code ``too-costly``)
     instead of being read: the size and nesting depth by :func:`parse_json`, the repetitions
-    and string length by :func:`~fhir_werk.validation.validate_response`.
+    and string length by :func:`~fhir_werk.validation.validate_response`. Each limit is the one
+    given, else its ``FHIR_WERK_*`` environment variable (names matched without regard to case),
+    else the default.
     """
 
-    model_config = SettingsConfigDict(env_prefix="FHIR_WERK_")
-
-    max_input_bytes: int = 4_000_000
-    max_depth: int = 100
+    max_input_bytes: int
+    max_depth: int
     """JSON nesting depth (objects and arrays)."""
-    max_repetitions: int = 1000
+    max_repetitions: int
     """Answers of one item, or repetitions of one item in one list."""
-    max_string_chars: int = 100_000
+    max_string_chars: int
+
+    def __init__(
+        self,
+        *,
+        max_input_bytes: int | None = None,
+        max_depth: int | None = None,
+        max_repetitions: int | None = None,
+        max_string_chars: int | None = None,
+    ) -> None:
+        given = {
+            "max_input_bytes": max_input_bytes,
+            "max_depth": max_depth,
+            "max_repetitions": max_repetitions,
+            "max_string_chars": max_string_chars,
+        }
+        chosen = _DEFAULTS | _from_environment() | {k: v for k, v in given.items() if v is not None}
+        for name, value in chosen.items():
+            object.__setattr__(self, name, value)
 
 
-_ENV_PREFIX: Final = "fhir_werk_"
+def _from_environment() -> dict[str, int]:
+    # pydantic-settings reads and checks the variables, but only when one is set: importing it
+    # costs a cold command ~0.1 s, more than all of validation and extraction together.
+    if not any(name.lower() in _ENV_NAMES for name in os.environ):
+        return {}
+    from fhir_werk.validation._environment import limits_from_environment
+
+    return limits_from_environment()
+
+
 _defaults: dict[tuple[tuple[str, str], ...], InputLimits] = {}
 
 
 def default_limits() -> InputLimits:
     """``InputLimits()``, made once per setting of the ``FHIR_WERK_*`` environment variables.
 
-    Building the settings reads and validates the environment (about 0.15 ms, a twentieth of a
-    validation); they depend on nothing else (no env file, no secrets dir, names matched without
-    regard to case), so the ``FHIR_WERK_*`` variables as they are now are the key: a changed
-    variable gives new limits, exactly as ``InputLimits()`` would. Not to be changed in place.
+    The limits depend on nothing else (no env file, no secrets dir, names matched without regard
+    to case), so the ``FHIR_WERK_*`` variables as they are now are the key: a changed variable
+    gives new limits, exactly as ``InputLimits()`` would.
     """
     key = tuple(sorted((k, v) for k, v in os.environ.items() if k[:10].lower() == _ENV_PREFIX))
     limits = _defaults.get(key)
