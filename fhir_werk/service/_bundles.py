@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from fastapi import Request
 
+from fhir_werk.service._deleted import is_deleted
 from fhir_werk.shared import Resource
 
 
@@ -52,6 +53,15 @@ def history(request: Request, versions: Sequence[Resource]) -> Resource:
     for resource in versions:
         version = resource.get("meta", {}).get("versionId", "1")
         url = f"{resource['resourceType']}/{resource['id']}"
+        if is_deleted(resource):  # FHIR history: a delete is an entry without its resource
+            entries.append(
+                {
+                    "fullUrl": f"{base}/{url}",
+                    "request": {"method": "DELETE", "url": url},
+                    "response": {"status": "200 OK", "etag": f'W/"{version}"'},
+                }
+            )
+            continue
         entries.append(
             {
                 "fullUrl": f"{base}/{url}",

@@ -38,6 +38,8 @@ def _resource(resource_type: str, routes: Sequence[Route]) -> Resource:
         result["updateCreate"] = False
     if "create" in interactions:
         result["conditionalCreate"] = True
+    if "delete" in interactions:
+        result["conditionalDelete"] = "not-supported"
     if search:
         result["searchParam"] = [
             {"name": name, "type": kind, "documentation": text}

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from fhir_werk.service._bundles import history as history_bundle
 from fhir_werk.service._bundles import searchset
+from fhir_werk.service._deleted import gone, is_deleted
 from fhir_werk.service._http import etag, fhir_response
 from fhir_werk.service._ids import checked_id
 from fhir_werk.service._routes import Route
@@ -37,8 +38,11 @@ def current(service: Service, resource_id: str) -> Stored:
 
 
 def read(id: str, request: Request, service: ServiceDep) -> Response:
-    """``GET /QuestionnaireResponse/{id}``."""
-    return _answer(request, current(service, id))
+    """``GET /QuestionnaireResponse/{id}``; 410 once it was deleted."""
+    stored = current(service, id)
+    if is_deleted(stored.resource):
+        raise gone(f"QuestionnaireResponse/{id}")
+    return _answer(request, stored)
 
 
 def vread(id: str, vid: str, request: Request, service: ServiceDep) -> Response:
@@ -47,6 +51,8 @@ def vread(id: str, vid: str, request: Request, service: ServiceDep) -> Response:
     stored = service.store.read(id, int(vid)) if vid.isdigit() and len(vid) < 10 else None
     if stored is None:
         raise _missing(f"QuestionnaireResponse/{id}/_history/{vid[:12]}")
+    if is_deleted(stored.resource):  # the deletion itself; the versions before it stay readable
+        raise gone(f"QuestionnaireResponse/{id}/_history/{stored.version}")
     return _answer(request, stored)
 
 

@@ -22,6 +22,9 @@ RESPONSE_PARAMETERS: Final = {
     "identifier": ("token", "system|value van de response."),
 }
 """The search parameters, each with its FHIR type and a line for the CapabilityStatement."""
+LIVE_STATUSES: Final = frozenset({"in-progress", "completed", "amended", "entered-in-error", "stopped"})
+"""Every FHIR status of a QuestionnaireResponse: a search finds only these, never a deleted one
+(whose status column is ``deleted``, :mod:`._deleted`)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def response_criteria(query: Sequence[tuple[str, str]]) -> Criteria:
                 authored.extend(_date_clauses(one))
     return Criteria(
         tuple(sorted(subjects)) if subjects is not None else None,
-        tuple(sorted(statuses)) if statuses is not None else None,
+        tuple(sorted((statuses if statuses is not None else LIVE_STATUSES) & LIVE_STATUSES)),
         tuple(sorted(identifiers)) if identifiers is not None else None,
         tuple(authored),
     )

@@ -29,6 +29,7 @@ def test_the_statement_lists_the_route_table(client: TestClient) -> None:
         ("Questionnaire", "search-type"),
         ("QuestionnaireResponse", "create"),
         ("QuestionnaireResponse", "update"),
+        ("QuestionnaireResponse", "delete"),
         ("QuestionnaireResponse", "read"),
         ("QuestionnaireResponse", "vread"),
         ("QuestionnaireResponse", "history-instance"),
@@ -60,7 +61,7 @@ def test_the_statement_lists_the_route_table(client: TestClient) -> None:
     assert "Lokale modus" in rest["security"]["description"]
 
 
-INTERACTIONS = {"read", "vread", "update", "history-instance", "create", "search-type"}
+INTERACTIONS = {"read", "vread", "update", "history-instance", "create", "search-type", "delete"}
 
 
 def _request(client: TestClient, resource_type: str, code: str, qr: dict[str, Any]) -> Any:
@@ -80,6 +81,10 @@ def _request(client: TestClient, resource_type: str, code: str, qr: dict[str, An
         "history-instance": lambda: client.get(f"{instance}/_history"),
         "search-type": lambda: client.get(f"/fhir/{resource_type}"),
         "create": lambda: post(client, example("sanne-werkt-met-klachten")),
+        # A response of its own: the one the other interactions read must stay.
+        "delete": lambda: client.delete(
+            f"/fhir/{resource_type}/{post(client, example('mohamed-ziek-met-contract')).json()['id']}"
+        ),
         "update": lambda: client.put(instance, content=body(qr), headers=FHIR),
     }[code]()
 

@@ -40,7 +40,9 @@ def test_an_unknown_address_is_a_404_outcome(client: TestClient) -> None:
 
 
 def test_an_unsupported_method_is_a_405_outcome(client: TestClient) -> None:
-    assert_outcome(client.delete("/fhir/QuestionnaireResponse/x"), 405, "not-supported", "methode")
+    # The plan copies are written only through a response: no DELETE of their own.
+    assert_outcome(client.delete("/fhir/CarePlan/x"), 405, "not-supported", "methode")
+    assert_outcome(client.patch("/fhir/QuestionnaireResponse/x"), 405, "not-supported", "methode")
 
 
 @pytest.mark.parametrize("fmt", ["json", "application/fhir+json"])

@@ -57,7 +57,7 @@ def test_the_document_names_the_issuer_its_endpoints_and_what_is_enforced(
         "permission-v2",
     ]
     scopes = document["scopes_supported"]
-    assert "patient/QuestionnaireResponse.crus" in scopes
+    assert "patient/QuestionnaireResponse.cruds" in scopes
     assert "system/CarePlan.rs" in scopes
     assert "user/Questionnaire.rs" in scopes
     assert {"fhirUser", "launch/patient"} <= set(scopes)

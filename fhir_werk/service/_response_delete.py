@@ -1,0 +1,134 @@
+"""QuestionnaireResponse delete (https://hl7.org/fhir/R4/http.html#delete) as the FHIR-conform
+retraction.
+
+A response that was delivered cannot just disappear: its plan is in the EPD. So a delete stores
+one more version, the response with status ``entered-in-error`` (:mod:`._deleted`), extracted
+and queued like any update: the delivery turns that status into the retraction of everything
+the response put at each target. After it, read and vread of that version are 410 Gone, the
+earlier versions stay readable by vread, ``_history`` shows the DELETE and search no longer finds
+it. A draft that was never extracted has nothing to retract: its deletion queues nothing.
+
+- ``If-Match: W/"n"`` makes it conditional on the current version (412 otherwise);
+- a second delete changes nothing and answers 200 (delete is idempotent);
+- a PUT afterwards stores a new version: the response is back (FHIR's resurrection).
+
+Audited like every write, as action ``D`` (IHE BALP), with the AuditEvent builder of the access
+audit (:func:`._auth_audit.access_events`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.types import Message
+
+from fhir_werk.service._auth import LOCAL
+from fhir_werk.service._auth_audit import access_events
+from fhir_werk.service._auth_guard import PRINCIPAL
+from fhir_werk.service._deleted import DELETED_STATUS, is_deleted, with_deleted_tag
+from fhir_werk.service._http import dumps, etag, fhir_response, version_of_etag
+from fhir_werk.service._ids import checked_id
+from fhir_werk.service._response_ops import accepted
+from fhir_werk.service._response_read import current
+from fhir_werk.service._routes import Route
+from fhir_werk.service._schema import responses
+from fhir_werk.service._service import Service, ServiceDep
+from fhir_werk.service._sql_audit import SqlAuditLog
+from fhir_werk.service._store import Stored
+from fhir_werk.shared import ConflictError, Resource, issue, outcome
+
+
+def _done(resource_id: str, already: bool) -> Resource:
+    nl = (
+        "was al verwijderd"
+        if already
+        else "is verwijderd (entered-in-error); het plan wordt bij elk doel ingetrokken"
+    )
+    en = (
+        "was already deleted"
+        if already
+        else "was deleted (entered-in-error); the plan is retracted at every target"
+    )
+    return outcome(
+        [
+            issue(
+                "information",
+                "informational",
+                f"QuestionnaireResponse/{resource_id} {nl}.",
+                f"QuestionnaireResponse/{resource_id} {en}.",
+            )
+        ]
+    )
+
+
+def _was_extracted(service: Service, stored: Stored) -> bool:
+    """True when some version of the response was extracted (there is a plan to retract)."""
+    return any(
+        (found := service.store.read(stored.id, version)) is not None and found.bundle is not None
+        for version in range(stored.version, 0, -1)
+    )
+
+
+def _check_if_match(request: Request, stored: Stored) -> None:
+    wanted = request.headers.get("if-match")
+    if wanted is not None and version_of_etag(wanted) != stored.version:
+        raise ConflictError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "conflict",
+                        f"If-Match noemt niet de huidige versie ({etag(stored.version)}).",
+                        f"If-Match does not name the current version ({etag(stored.version)}).",
+                        "If-Match",
+                    )
+                ]
+            ),
+            412,
+        )
+
+
+def delete(id: str, request: Request, service: ServiceDep) -> Response:
+    """``DELETE /QuestionnaireResponse/{id}``: a new, entered-in-error version; 200 with an outcome."""
+    stored = current(service, checked_id(id))
+    if is_deleted(stored.resource):
+        return fhir_response(request, _done(id, True), 200, {"ETag": etag(stored.version)})
+    _check_if_match(request, stored)
+    version = stored.version + 1
+    prepared = service.store.prepared(with_deleted_tag(stored.resource), id, version)
+    bundle = accepted(service, prepared) if _was_extracted(service, stored) else None
+    written = service.store.write(Stored(id, version, prepared, bundle), expected=stored.version)
+    # The status column decides what search finds: a deleted response is found by none.
+    with service.engine.begin() as db:
+        db.execute(
+            responses.update()
+            .where(responses.c.id == id, responses.c.version == version)
+            .values(status=DELETED_STATUS)
+        )
+    _audit(request, service, written)
+    return fhir_response(request, _done(id, False), 200, {"ETag": etag(version)})
+
+
+def _audit(request: Request, service: Service, written: Stored) -> None:
+    """The delete's AuditEvent (action D), before the answer goes out."""
+    held: list[Message] = [
+        {"type": "http.response.start", "status": 200},
+        {"type": "http.response.body", "body": dumps(written.resource)},
+    ]
+    principal = request.scope.get(PRINCIPAL) or LOCAL
+    log = SqlAuditLog(service.engine)  # the log the access audit and GET /AuditEvent use
+    for event in access_events(ROUTE, request.scope, principal, held):
+        log.write(event | {"action": "D"})
+
+
+ROUTE: Final = Route(
+    "DELETE",
+    "/QuestionnaireResponse/{id}",
+    delete,
+    "QuestionnaireResponse verwijderen (entered-in-error, het plan ingetrokken)",
+    "QuestionnaireResponse",
+    "delete",
+)
+ROUTES: Final = (ROUTE,)
