@@ -44,6 +44,8 @@ class SqlLedger:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        # Built once: building the statement again on every push cost more than running it.
+        self._upsert = _upsert(engine)
 
     def for_response(self, target: str, response: str) -> list[Written]:
         """Everything written to ``target`` from the response with key ``response``, by key."""
@@ -72,7 +74,7 @@ class SqlLedger:
         if not values:
             return
         with writing(self.engine) as db:
-            db.execute(_upsert(self.engine), values)
+            db.execute(self._upsert, values)
 
 
 def _upsert(engine: sa.Engine) -> Any:
@@ -96,18 +98,25 @@ def _values(target: str, row: Written) -> dict[str, Any]:
     }
 
 
+_BY_RESPONSE: Final = sa.select(*_COLUMNS).where(
+    ledger.c.target == sa.bindparam("target"), ledger.c.response == sa.bindparam("response")
+)
+_BY_KEYS: Final = sa.select(*_COLUMNS).where(
+    ledger.c.target == sa.bindparam("target"), ledger.c.key.in_(sa.bindparam("keys", expanding=True))
+)
+
+
 def _for_response(db: sa.Connection, target: str, response: str) -> list[Written]:
-    query = sa.select(*_COLUMNS).where(ledger.c.target == target, ledger.c.response == response)
-    return sorted((_written(r) for r in db.execute(query)), key=lambda w: w.key)
+    found = db.execute(_BY_RESPONSE, {"target": target, "response": response})
+    return sorted((_written(r) for r in found), key=lambda w: w.key)
 
 
 def _lookup(db: sa.Connection, target: str, keys: Iterable[str]) -> dict[str, Written]:
     wanted = list(dict.fromkeys(keys))
     found: dict[str, Written] = {}
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        query = sa.select(*_COLUMNS).where(ledger.c.target == target, ledger.c.key.in_(chunk))
-        found.update((w.key, w) for w in (_written(r) for r in db.execute(query)))
+        rows = db.execute(_BY_KEYS, {"target": target, "keys": wanted[start : start + _CHUNK]})
+        found.update((w.key, w) for w in (_written(r) for r in rows))
     return found
 
 
