@@ -36,6 +36,18 @@ KIND_ARRAY: Final = ("een lijst", "an array")
 _EMPTY_OBJECT: Final = ("is een leeg object", "is an empty object")
 
 
+def fine_string(type_name: str, value: Any, max_chars: int) -> bool:
+    """True for the usual value: a filled-in, well-formed string of a string-like primitive
+    within ``max_chars``, of which :meth:`Rules.primitive` would report nothing."""
+    return (
+        type(value) is str
+        and type_name in _STRING_PRIMITIVES
+        and 0 < len(value) <= max_chars
+        and _FORBIDDEN_CHAR.search(value) is None
+        and (type_name != "id" or _ID.fullmatch(value) is not None)
+    )
+
+
 def kind_of(value: Any) -> tuple[str, str]:
     if value is None:
         return "null", "null"

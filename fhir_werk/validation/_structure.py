@@ -31,6 +31,7 @@ from fhir_werk.validation._json_rules import (
     NAME,
     Rules,
     expected_kind,
+    fine_string,
     holds,
     member,
     shown,
@@ -71,6 +72,7 @@ class _Walk(Rules):
 
     def elements(self, obj: Resource, type_name: str, path: str) -> None:
         elements = TYPES[type_name]
+        max_chars = self.limits.max_string_chars
         for key, value in obj.items():
             if key == "resourceType" and type_name == "QuestionnaireResponse":
                 continue
@@ -83,6 +85,10 @@ class _Walk(Rules):
             element = elements.get(key)
             if element is None:
                 self.unknown(key, type_name, path)
+                continue
+            if not element[1] and fine_string(element[0], value, max_chars):
+                # Most elements are such strings (linkId, text, code, display ...): skip building
+                # a path that only an issue would use, and the calls that would find nothing.
                 continue
             # value[x] is named 'value' in FHIRPath (Quantity.value and Identifier.value are too).
             sub = f"{path}.value" if key.startswith("value") else f"{path}.{key}"
