@@ -368,13 +368,20 @@ def main() -> None:
     parser.add_argument(
         "--service-seconds", type=float, help="seconds of each service load run (default 30, --quick 10)"
     )
+    parser.add_argument("--no-postgresql", action="store_true", help="the service section on SQLite only")
+    import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
+
+    service.add_delivery_options(parser)  # --service-target fhir (with --push-base), --separate-worker
     args = parser.parse_args()
+    delivery = service.delivery_of(parser, args)
     if args.push_only and args.push_base is None:
         parser.error("--push-only needs --push-base")
     if args.service_only:
-        import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
-
-        served: Figure = service.run(args.service_seconds or (10.0 if args.quick else 30.0))
+        served: Figure = service.run(
+            args.service_seconds or (10.0 if args.quick else 30.0),
+            with_postgres=not args.no_postgresql,
+            delivery=delivery,
+        )
         figures = {"machine": _machine(), "service": served}
         print("\n".join(_service_lines(served)))
         if args.json:
@@ -388,9 +395,11 @@ def main() -> None:
     else:
         figures = run(args.quick) | {"push": pushed}
         if args.service:
-            import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
-
-            figures["service"] = service.run(args.service_seconds or (10.0 if args.quick else 30.0))
+            figures["service"] = service.run(
+                args.service_seconds or (10.0 if args.quick else 30.0),
+                with_postgres=not args.no_postgresql,
+                delivery=delivery,
+            )
         print(_table(figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

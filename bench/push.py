@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +80,19 @@ def _responses(template: Resource, tag: str, count: int) -> list[Resource]:
 
 
 def _seed(base: str, responses: Sequence[Resource]) -> None:
-    """Every Patient and Practitioner the responses name, put on the server (batches of PUTs)."""
-    refs = sorted(
+    """Every Patient and Practitioner the responses name, put on the server."""
+    seed(
+        base,
         {r["subject"]["reference"] for r in responses}
-        | {r["author"]["reference"] for r in responses if r.get("author")}
+        | {r["author"]["reference"] for r in responses if r.get("author")},
     )
+
+
+def seed(base: str, references: Iterable[str]) -> None:
+    """A minimal resource for each ``Type/id`` in ``references`` on the server (batches of PUTs):
+    HAPI enforces referential integrity, so what a bundle points at has to be there."""
     entries = []
-    for ref in refs:
+    for ref in sorted(set(references)):
         kind, _, rid = ref.partition("/")
         resource = {"resourceType": kind, "id": rid, "name": [{"family": "Bench"}]}
         entries.append({"resource": resource, "request": {"method": "PUT", "url": ref}})

@@ -1,17 +1,23 @@
 """The service section of bench/run: ``fhir-werk serve`` under load, as a subprocess.
 
 Local mode on a free port (``--port 0``, the URL read from the start banner as
-``tests/service/kit.py`` does), a temporary data dir, the *file* adapter in that dir (delivery
-needs no server). QuestionnaireResponses built from the shipped examples
-(``questionnaires/voorbeelden/``), each with its own identifier and its own patient, are POSTed
-by 16 client threads (one httpx client each) for a fixed time; every latency is recorded. Then
-the outbox is left to drain (the in-process worker) and timed until nothing is queued; then an
+``tests/service/kit.py`` does), a temporary data dir, and delivery to either the *file* adapter
+in that dir (no server needed) or, with ``--service-target fhir --push-base URL``, the *fhir*
+adapter to a HAPI server (every patient the bodies name and their Practitioner put there first:
+HAPI enforces referential integrity). QuestionnaireResponses built from the shipped examples
+(``questionnaires/voorbeelden/``), each with its own identifier and its own patient. First an
 open-loop run at a fixed rate (50/s) for the p99 target, latency counted from the moment each
-request was due (a late send counts as late). Peak memory: VmHWM of the serve process and every
-child it has, sampled throughout. Optionally the same on a throw-away PostgreSQL cluster
-(``initdb`` and ``pg_ctl`` from /usr/local/bin, as ``tests/service/test_postgresql.py``).
+request was due (a late send counts as late), with the outbox draining meanwhile; then the
+outbox left to drain; then 16 client threads (one httpx client each) POSTing back to back for a
+fixed time, every latency recorded, and the outbox drain timed until nothing is queued. Delivery
+runs in the serve process (its worker thread) or, with ``--separate-worker``, in its own
+``fhir-werk worker`` process next to ``serve --no-worker``. Peak memory: VmHWM of the serve
+process, every child it has and the worker process, sampled throughout. Optionally the same on a
+throw-away PostgreSQL cluster (``initdb`` and ``pg_ctl`` from /usr/local/bin, as
+``tests/service/test_postgresql.py``).
 
-Run alone: ``.venv/bin/python bench/service.py [--service-seconds 30] [--json FILE]``.
+Run alone: ``.venv/bin/python bench/service.py [--service-seconds 30] [--service-target fhir
+--push-base URL] [--separate-worker] [--json FILE]``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +51,23 @@ CLIENTS = 16
 RATE = 50.0
 WARMUP = 40
 DRAIN_TIMEOUT = 300.0
+SEED_RPS = 200
+"""Patients put on the HAPI server per second of load: more than the service takes in."""
 
 Figure = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where the service delivers, and whether its worker is a process of its own."""
+
+    target: str = "file"
+    push_base: str | None = None
+    separate_worker: bool = False
+
+    def __post_init__(self) -> None:
+        if self.target not in ("file", "fhir") or (self.target == "fhir") != bool(self.push_base):
+            raise ValueError("--service-target fhir needs --push-base URL (and file none)")
 
 
 class Bodies:
@@ -54,11 +76,14 @@ class Bodies:
     def __init__(self) -> None:
         self.tag = uuid.uuid4().hex[:8]
         self._templates: list[str] = []
+        self.authors: set[str] = set()
         for path in sorted(EXAMPLES.glob("QuestionnaireResponse-*.json")):
             resource: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             if resource.get("status") not in ("completed", "amended"):
                 continue  # a draft is stored but neither extracted nor delivered
             resource.pop("id", None)
+            if isinstance(resource.get("author"), dict):
+                self.authors.add(resource["author"]["reference"])
             resource["identifier"] = {
                 "system": "https://fhir-werk.nl/fhir/NamingSystem/bench-service",
                 "value": "@@N@@",
@@ -67,6 +92,10 @@ class Bodies:
             self._templates.append(json.dumps(resource, ensure_ascii=False))
         self._lock = threading.Lock()
         self._n = 0
+
+    def references(self, count: int) -> list[str]:
+        """What the first ``count`` bodies point at: their patients and the authors."""
+        return [f"Patient/bs-{self.tag}-{n}" for n in range(count)] + sorted(self.authors)
 
     def next(self) -> bytes:
         with self._lock:
@@ -79,15 +108,15 @@ class Bodies:
 class Memory:
     """Peak VmHWM (MB) of a process and its children, sampled every 0.2 s in a thread."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+    def __init__(self, *pids: int) -> None:
+        self.pids = pids
         self.peaks: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
     def _tree(self) -> list[int]:
-        pids, todo = [], [self.pid]
+        pids, todo = [], list(self.pids)
         while todo:
             pid = todo.pop()
             pids.append(pid)
@@ -107,6 +136,15 @@ class Memory:
                     mb = int(line.split()[1]) / 1024
                     self.peaks[pid] = max(self.peaks.get(pid, 0.0), mb)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the processes so far (a phase's cost: the difference of two)."""
+        total = 0
+        for pid in self._tree():
+            with suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def _loop(self) -> None:
         while not self._stop.wait(0.2):
             self.sample()
@@ -119,19 +157,30 @@ class Memory:
 
 
 class Serve:
-    """``fhir-werk serve --port 0`` in local mode with its data in ``folder``."""
+    """``fhir-werk serve --port 0`` in local mode with its data in ``folder`` (and, for a
+    separate worker, ``fhir-werk worker`` on the same data)."""
 
-    def __init__(self, folder: Path, database_url: str | None, workers: int = 1) -> None:
+    def __init__(
+        self, folder: Path, database_url: str | None, workers: int = 1, delivery: Delivery = Delivery()
+    ) -> None:
         env = os.environ | {"FHIR_WERK_DATA_DIR": str(folder)}
         if database_url:
             env["FHIR_WERK_DATABASE_URL"] = database_url
+        if delivery.target == "fhir":
+            env |= {
+                "FHIR_WERK_SERVICE_TARGETS": '["fhir"]',
+                "FHIR_WERK_FHIR_BASE_URL": str(delivery.push_base),
+            }
         self.folder = folder
+        self.delivery = delivery
+        command = [str(FHIR_WERK), "serve", "--port", "0", "--workers", str(workers)]
         self.process = subprocess.Popen(
-            [str(FHIR_WERK), "serve", "--port", "0", "--workers", str(workers)],
+            [*command, "--no-worker"] if delivery.separate_worker else command,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        self.worker: subprocess.Popen[bytes] | None = None
         assert self.process.stderr is not None
         self.banner: list[str] = []
         for raw in self.process.stderr:  # the banner comes before the server accepts requests
@@ -158,7 +207,11 @@ class Serve:
         else:
             self.stop()
             raise RuntimeError("fhir-werk serve did not answer /healthz")
-        self.memory = Memory(self.process.pid)
+        if delivery.separate_worker:  # after serve migrated the database
+            self.worker = subprocess.Popen(
+                [str(FHIR_WERK), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        self.memory = Memory(self.process.pid, *([self.worker.pid] if self.worker else []))
 
     def _drain_stderr(self) -> None:
         assert self.process.stderr is not None
@@ -167,7 +220,10 @@ class Serve:
                 self.errors.append(raw.decode(errors="replace").rstrip())
 
     def delivered(self) -> int:
-        return sum(1 for _ in (self.folder / "aflevering").glob("*.json"))
+        """Deliveries done: bundle files (file target) or delivered jobs (fhir target)."""
+        if self.delivery.target == "file":
+            return sum(1 for _ in (self.folder / "aflevering").glob("*.json"))
+        return self.outbox().get("delivered", 0)
 
     def outbox(self) -> dict[str, int]:
         """Jobs per state, from the server's /metrics (read from the database at each scrape)."""
@@ -180,12 +236,15 @@ class Serve:
         return found
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        for process in (self.worker, self.process):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _summary(ms: list[float]) -> Figure:
@@ -298,10 +357,14 @@ def _drain(serve: Serve, expected: int) -> Figure:
     started = time.perf_counter()
     at_start = serve.delivered()
     done = at_start
+    polls = 0
     while time.perf_counter() - started < DRAIN_TIMEOUT:
         done = serve.delivered()
         if done >= expected:
             break
+        polls += 1
+        if polls % 8 == 0 and not {"queued", "retrying"} & {k for k, v in serve.outbox().items() if v}:
+            break  # nothing left to try (a dead job): the states below say why
         time.sleep(0.25)
     elapsed = time.perf_counter() - started
     states = serve.outbox()
@@ -315,16 +378,37 @@ def _drain(serve: Serve, expected: int) -> Figure:
     }
 
 
-def _one(database_url: str | None, seconds: float, clients: int, rate: float, workers: int) -> Figure:
+def _one(
+    database_url: str | None, seconds: float, clients: int, rate: float, workers: int, delivery: Delivery
+) -> Figure:
     folder = Path(tempfile.mkdtemp(prefix="fhir-werk-bench-service-"))
-    serve = Serve(folder, database_url, workers)
+    bodies = Bodies()
+    if delivery.push_base:
+        import push  # type: ignore[import-not-found,unused-ignore]  # bench/push.py, next to this file
+
+        push.seed(delivery.push_base, bodies.references(int(seconds * (SEED_RPS + rate)) + WARMUP))
+    serve = Serve(folder, database_url, workers, delivery)
     try:
-        bodies = Bodies()
         with _client(serve.base) as http:
             warm = [_post(http, bodies) for _ in range(WARMUP)]
         if warm.count(201) != WARMUP:
             raise RuntimeError(f"warm-up: statuses {sorted(set(warm))}: {serve.errors[-3:]}")
-        _drain(serve, WARMUP)
+        warm_drain = _drain(serve, WARMUP)
+        if not warm_drain["complete"]:
+            raise RuntimeError(f"warm-up not delivered: {warm_drain['outbox_states']}: {serve.errors[-3:]}")
+        # The fixed rate first, on an empty outbox: its p99 is the target, with the worker busy.
+        before, cpu = serve.delivered(), serve.memory.cpu_seconds()
+        fixed = _fixed_rate(serve.base, bodies, seconds, rate, clients)
+        fixed_created = fixed["statuses"].get("201", 0)
+        fixed["delivered_during_run"] = serve.delivered() - before
+        # CPU of serve (and worker) over the run, per request: includes the deliveries made meanwhile.
+        fixed["service_cpu_ms_per_request"] = round(
+            1000 * (serve.memory.cpu_seconds() - cpu) / max(fixed["requests"], 1), 2
+        )
+        fixed_drain = _drain(serve, before + fixed_created)
+        fixed["drain_after"] = {
+            k: fixed_drain[k] for k in ("backlog_at_start", "seconds", "per_s", "complete")
+        }
         before = serve.delivered()
         load = _full_load(serve.base, bodies, seconds, clients)
         during = serve.delivered() - before
@@ -333,19 +417,16 @@ def _one(database_url: str | None, seconds: float, clients: int, rate: float, wo
         drain["per_s_overall"] = round(
             (during + drain["delivered"]) / (load["seconds"] + drain["seconds"]), 1
         )
-        before = serve.delivered()
-        fixed = _fixed_rate(serve.base, bodies, seconds, rate, clients)
-        fixed_created = fixed["statuses"].get("201", 0)
-        fixed["delivered_during_run"] = serve.delivered() - before
-        fixed_drain = _drain(serve, before + fixed_created)
-        fixed["drain_after"] = {k: fixed_drain[k] for k in ("backlog_at_start", "seconds", "complete")}
         peak = serve.memory.stop()
         return {
             "database": "postgresql" if database_url else "sqlite (WAL)",
             "serve_workers": workers,
+            "target": delivery.target,
+            "separate_worker": delivery.separate_worker,
             "rps": load["rps"],
             "p50_ms": load.get("p50_ms"),
             "p99_ms": load.get("p99_ms"),
+            "p99_ms_at_rate": fixed.get("p99_ms"),
             "peak_rss_mb": peak,
             "drain_per_s": drain["per_s"],
             "full_load": load,
@@ -407,16 +488,18 @@ def run(
     rate: float = RATE,
     with_postgres: bool = True,
     workers: int = 1,
+    delivery: Delivery = Delivery(),
 ) -> Figure:
     """The service figures: SQLite, then PostgreSQL when a cluster can be started."""
-    figure = _one(None, seconds, clients, rate, workers)
+    figure: Figure = {"load_at_start": os.getloadavg()}
+    figure |= _one(None, seconds, clients, rate, workers, delivery)
     if with_postgres:
         try:
             with postgres() as url:
-                figure["postgresql"] = _one(url, seconds, clients, rate, workers)
+                figure["postgresql"] = _one(url, seconds, clients, rate, workers, delivery)
         except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
             figure["postgresql"] = {"rps": None, "reason": f"not measured: PostgreSQL did not start ({exc})"}
-    figure["load"] = os.getloadavg()
+    figure["load"] = os.getloadavg()  # at the end
     return figure
 
 
@@ -430,7 +513,9 @@ def _lines(name: str, f: Figure) -> list[str]:
         f"(statuses {f['full_load']['statuses']})",
         f"    at {fixed['rate']:g}/s: p50 {fixed.get('p50_ms')} ms, p99 {fixed.get('p99_ms')} ms from due "
         f"(from send: p99 {fixed['from_send'].get('p99_ms')} ms), achieved {fixed['achieved_rps']}/s, "
-        f"delivered during it {fixed['delivered_during_run']} of {fixed['requests']}",
+        f"delivered during it {fixed['delivered_during_run']} of {fixed['requests']}, the rest in "
+        f"{fixed['drain_after']['seconds']} s after ({fixed['drain_after'].get('per_s')}/s); "
+        f"service CPU {fixed['service_cpu_ms_per_request']} ms per request",
         f"    outbox drain {f['drain_per_s']}/s ({d['backlog_at_start']} queued after the load, "
         f"{d['seconds']} s; {d['delivered_during_load']} delivered during the load; overall "
         f"{d['per_s_overall']}/s), peak RSS {f['peak_rss_mb']} MB ({f['processes']} process(es))",
@@ -439,7 +524,9 @@ def _lines(name: str, f: Figure) -> list[str]:
 
 def table(figure: Figure) -> list[str]:
     """Lines for bench/run's table."""
-    lines = ["service (fhir-werk serve, local mode, file adapter):"]
+    where = "fhir adapter to a HAPI server" if figure.get("target") == "fhir" else "file adapter"
+    worker = "worker process" if figure.get("separate_worker") else "worker in serve"
+    lines = [f"service (fhir-werk serve, local mode, {where}, {worker}):"]
     lines += _lines("sqlite", figure)
     pg = figure.get("postgresql")
     if pg is not None and pg.get("rps") is None:
@@ -449,14 +536,49 @@ def table(figure: Figure) -> list[str]:
     return lines
 
 
+def add_delivery_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the service's delivery (also bench/run's)."""
+    parser.add_argument(
+        "--service-target",
+        choices=("file", "fhir"),
+        default="file",
+        help="deliver to files (default) or with the fhir adapter to --push-base",
+    )
+    if not any("--push-base" in a.option_strings for a in parser._actions):
+        parser.add_argument("--push-base", metavar="URL", help="FHIR base URL of a HAPI server")
+    parser.add_argument(
+        "--separate-worker",
+        action="store_true",
+        help="serve --no-worker next to a fhir-werk worker process",
+    )
+
+
+def delivery_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Delivery:
+    """The :class:`Delivery` the options ask for (a usage error when they do not fit)."""
+    try:
+        return Delivery(
+            args.service_target,
+            args.push_base if args.service_target == "fhir" else None,
+            args.separate_worker,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench/service.py", description=__doc__)
     parser.add_argument("--service-seconds", type=float, default=30.0)
     parser.add_argument("--no-postgresql", action="store_true")
     parser.add_argument("--serve-workers", type=int, default=1, help="serve --workers N")
+    add_delivery_options(parser)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    figures = run(args.service_seconds, with_postgres=not args.no_postgresql, workers=args.serve_workers)
+    figures = run(
+        args.service_seconds,
+        with_postgres=not args.no_postgresql,
+        workers=args.serve_workers,
+        delivery=delivery_of(parser, args),
+    )
     print("\n".join(table(figures)))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
