@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from fhir_werk.delivery import adapter_names
 from fhir_werk.service._http import fhir_response
 from fhir_werk.service._service import ServiceDep
+from fhir_werk.service._targets import adapter_of
 from fhir_werk.shared import issue, outcome
 
 
@@ -39,7 +40,7 @@ def readyz(request: Request, service: ServiceDep) -> Response:
         )
     known = set(adapter_names())
     for target in service.settings.targets:
-        if target not in known:
+        if adapter_of(target) not in known:
             problems.append(
                 issue(
                     "error",

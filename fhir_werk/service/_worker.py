@@ -30,6 +30,7 @@ from fhir_werk.service._settings import ServiceSettings
 from fhir_werk.service._sql_audit import SqlAuditLog
 from fhir_werk.service._sql_ledger import SqlLedger
 from fhir_werk.service._store import Store
+from fhir_werk.service._targets import adapter_of, named_settings
 from fhir_werk.shared import (
     ConflictError,
     ConsentRefusedError,
@@ -58,15 +59,19 @@ AdapterFactory = Callable[[str], EpdAdapter]
 
 def default_adapters(settings: ServiceSettings, engine: sa.Engine) -> AdapterFactory:
     """Builds each target's adapter: ``file`` into the service's delivery folder, any other from
-    its own environment settings. Audit log and ledger are tables of the service's database
-    (``engine``), shared by every machine of the outbox; the files of an older data folder are
-    taken over first (:mod:`._folder_import`)."""
+    its own environment settings (a named target ``fhir:epd-a`` from a prefix of its own, see
+    :mod:`._targets`). Audit log and ledger are tables of the service's database (``engine``),
+    shared by every machine of the outbox; the files of an older data folder are taken over
+    first (:mod:`._folder_import`)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     import_folder_files(settings, engine)
     audit = SqlAuditLog(engine)
     ledger = SqlLedger(engine)
 
     def build(target: str) -> EpdAdapter:
+        named = named_settings(target)  # ``fhir:epd-a``: settings of its own (see ._targets)
+        if named is not None:
+            return get_adapter(adapter_of(target), named, audit=audit, ledger=ledger)
         options = {"directory": settings.delivery_directory} if target == "file" else None
         return get_adapter(target, options, audit=audit, ledger=ledger)
 
