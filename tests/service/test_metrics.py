@@ -113,17 +113,16 @@ def test_serve_with_two_workers_counts_the_requests_of_both(tmp_path: Path) -> N
 
 
 def test_serve_makes_its_own_metrics_directory_and_removes_it(tmp_path: Path) -> None:
-    before = set(Path(tempfile.gettempdir()).glob("fhir-werk-metrics-*"))
     env = {"TMPDIR": str(tmp_path)}  # where serve's own directory goes, so this test sees it
     serve = Serve(tmp_path / "data", "--workers", "2", "--no-worker", env=env)
     try:
         (made,) = tmp_path.glob("fhir-werk-metrics-*")
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda _: httpx.get(f"{serve.base}/fhir/metadata"), range(40)))
-        assert len(list(made.glob("counter_*.db"))) == 2
+        # A process writes its file once it counts something; which ones did is the other test's.
+        assert list(made.glob("counter_*.db"))
         for _ in range(4):
             assert _metadata_count(httpx.get(f"{serve.base}/metrics").text) == 40
     finally:
         serve.stop()
     assert not made.exists()
-    assert set(Path(tempfile.gettempdir()).glob("fhir-werk-metrics-*")) == before
