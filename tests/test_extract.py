@@ -135,3 +135,32 @@ def test_cli_extract_writes_the_bundle_and_exits_1_on_invalid_input(tmp_path: Pa
     result = CliRunner().invoke(app, ["extract", str(broken)])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["resourceType"] == "OperationOutcome"
+
+
+def _scramble(value: Any) -> None:
+    """Change every object and list of ``value`` in place."""
+    if isinstance(value, dict):
+        for key in list(value):
+            _scramble(value[key])
+            value[key] = "gewijzigd" if not isinstance(value[key], dict | list) else value[key]
+        value["gewijzigd"] = True
+    elif isinstance(value, list):
+        for entry in value:
+            _scramble(entry)
+        value.append("gewijzigd")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*EXAMPLES, ROOT / "bench" / "fixtures" / "full.json"],
+    ids=lambda p: p.stem,
+)
+def test_a_bundle_shares_no_object_with_its_inputs_or_the_next_bundle(path: Path) -> None:
+    # The bundle is built without a final deep copy: the mapping copies what it takes from the
+    # response and the Questionnaire. Changing a bundle in place must change nothing else.
+    response = _load(path)
+    pristine = copy.deepcopy(response)
+    expected = _text(extract(copy.deepcopy(response)))
+    _scramble(extract(response))
+    assert response == pristine
+    assert _text(extract(response)) == expected

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from fhir_werk.extraction._form import Form, compiled_form
-from fhir_werk.extraction._identity import Extracted, build_bundle
+from fhir_werk.extraction._identity import Extracted, build_bundle, json_copy
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
@@ -130,13 +130,17 @@ def _observation_resources(
             if value_key is None:
                 continue
             observation: Resource = {"resourceType": "Observation", "status": "final"}
+            # Copies throughout: a resource shares no object with the response or the Questionnaire.
             if form.category:
-                observation["category"] = form.category
-            observation["code"] = {"coding": definition.get("code", []), "text": definition.get("text", "")}
-            observation["subject"] = response["subject"]
+                observation["category"] = json_copy(form.category)
+            observation["code"] = {
+                "coding": json_copy(definition.get("code", [])),
+                "text": definition.get("text", ""),
+            }
+            observation["subject"] = json_copy(response["subject"])
             _copy(response, "authored", observation, "effectiveDateTime")
             # Who reported the score: the author of the response, else the patient.
-            observation["performer"] = [response.get("author") or response["subject"]]
+            observation["performer"] = [json_copy(response.get("author") or response["subject"])]
             _copy(answer, value_key, observation, value_key)
             slot = f"observation@{path}" if number == 1 else f"observation@{_step(path, 'answer', number)}"
             found.append(Extracted(observation, slot, (*rank, (-1, number))))
@@ -145,9 +149,9 @@ def _observation_resources(
 
 def _copy(source: Resource, key: str, target: Resource, name: str) -> None:
     """A primitive copied with its ``_key`` sibling (id and extensions), as FHIR JSON keeps them."""
-    target[name] = source[key]
+    target[name] = json_copy(source[key])
     if f"_{key}" in source:
-        target[f"_{name}"] = source[f"_{key}"]
+        target[f"_{name}"] = json_copy(source[f"_{key}"])
 
 
 def extract(

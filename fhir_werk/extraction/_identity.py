@@ -170,7 +170,10 @@ def _response_entry(response: Resource, key: str) -> Resource:
 
 
 def _entry(item: Extracted, key: str, response: Resource) -> Resource:
-    resource = json_copy(item.resource)
+    # The mapping's resources share nothing with the response or the Questionnaire (they copy
+    # what they take from them); only their own top-level elements are replaced below, so a
+    # shallow copy leaves ``item`` as it was.
+    resource = dict(item.resource)
     carried = carried_identifier(resource)
     if "identifier" in resource:
         resource["identifier"] = [i for i in resource["identifier"] if not _ours_without_value(i)]
@@ -233,7 +236,7 @@ def _provenance(
 ) -> Resource:
     digest = content_digest(response)
     tag = f"{_identifier_value(key, 'provenance')}-{digest[:32]}"
-    who = response.get("author") or response["subject"]
+    who = json_copy(response.get("author") or response["subject"])
     resource: Resource = {
         "resourceType": "Provenance",
         "meta": {"tag": [{"system": TAG_SYSTEM, "code": tag}]},

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from fhir_werk.extraction._fhirpath_subset import OutsideSubsetError, Scope, compile_subset
+from fhir_werk.extraction._identity import json_copy
 from fhir_werk.extraction._primitives import PlainView, Tagged
 from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
 from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
@@ -233,8 +234,14 @@ class TemplateRun:
             result[f"_{primitive.name}"] = copy.deepcopy(companion)
 
     def _output(self, value: Any) -> Any:
-        """A result as it goes into the resource: the original object, a plain string."""
-        return str(value) if isinstance(value, Tagged) else self._view.original(value)
+        """A result as it goes into the resource: a copy of the original object, a plain string.
+
+        A copy, so a resource shares no object with the response (the bundle is built from the
+        resources as they are, see ``_identity._entry``).
+        """
+        if isinstance(value, Tagged):
+            return str(value)
+        return json_copy(self._view.original(value)) if isinstance(value, dict | list) else value
 
     def _set(self, result: dict[str, Any], key: str, value: Any, context: Any) -> None:
         if isinstance(value, tuple):
