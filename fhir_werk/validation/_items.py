@@ -212,8 +212,14 @@ def check_node(node: RNode, checks: Checks) -> Issues:
     answers = node.answers
     if not answers:
         return
-    yield from check_answer_allowed(node)
-    yield from check_enabled(node, checks.enablement)
+    qdef = node.qdef
+    takes_no_value = qdef is not None and (qdef.is_group or qdef.type == "display")
+    if takes_no_value or (qdef is not None and len(answers) > 1 and not qdef.repeats):
+        yield from check_answer_allowed(node)
+    if not checks.enablement.node_enabled(node):
+        yield from check_enabled(node, checks.enablement)
+    if qdef is None or takes_no_value:
+        return  # no value to check (the answer itself is the issue, above)
     for position, answer in enumerate(answers):
         if isinstance(answer, dict):
             yield from check_answer_value(node, position, answer, checks)
