@@ -116,19 +116,27 @@ Step = Callable[[list[Any], Scope], list[Any]]
 Compiled = Callable[[Any, Scope], list[Any]]
 
 
-def member(name: str) -> Step:
-    keys = tuple(f"value{t}" for t in VALUE_TYPES) if name == "value" else (name,)
+_VALUE_KEYS: Final = tuple(f"value{t}" for t in VALUE_TYPES)
+_VALUE_KEY_SET: Final = frozenset(_VALUE_KEYS)
 
+
+def _choice(node: dict[str, Any]) -> Any:
+    """``value[x]`` of ``node``: the first of the model's types with a value (None: none)."""
+    present = [key for key in node if key in _VALUE_KEY_SET]
+    if len(present) <= 1:
+        # The usual answer, one value (or none): found without trying twelve names.
+        return node[present[0]] if present else None
+    return next((found for key in _VALUE_KEYS if (found := node.get(key)) is not None), None)
+
+
+def member(name: str) -> Step:
     def step(focus: list[Any], scope: Scope) -> list[Any]:
         out: list[Any] = []
         for node in focus:
             if not isinstance(node, dict):
                 continue
-            for key in keys:
-                found = node.get(key)
-                if found is not None:
-                    break
-            else:
+            found = _choice(node) if name == "value" else node.get(name)
+            if found is None:
                 continue
             if isinstance(found, list):
                 if any(v is None for v in found):
