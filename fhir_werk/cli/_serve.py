@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import threading
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -116,12 +117,17 @@ def serve(
     # is an outcome here instead of a traceback in each process's log.
     import_folder_files(settings, engine)
     engine.dispose()
-    if settings.port == 0:  # uvicorn binds the shared socket itself: choose the free port first
-        with socket.create_server((settings.host.strip("[]"), 0), family=_family(settings.host)) as probe:
-            options["port"] = probe.getsockname()[1]
+    # The shared socket is bound here rather than by uvicorn (whose own lacks TCP_NODELAY, see
+    # listening_socket); the processes inherit it. This is what uvicorn.run does for workers > 1.
+    from uvicorn.supervisors import Multiprocess
+
+    listening = listening_socket(settings.host, settings.port)
+    listening.set_inheritable(True)
+    options["port"] = listening.getsockname()[1]
     _banner([*start_banner(settings, options["port"]), f"Serverprocessen: {workers}."])
-    with multiprocess_directory():  # /metrics adds up the counts of every process
-        uvicorn.run("fhir_werk.service:create_app", factory=True, workers=workers, **options)
+    supervised = uvicorn.Config("fhir_werk.service:create_app", factory=True, workers=workers, **options)
+    with multiprocess_directory(), suppress(KeyboardInterrupt):  # /metrics adds up every process
+        Multiprocess(supervised, sockets=[listening]).run()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
