@@ -51,6 +51,7 @@ _ACTIONS: Final = {
     "search-type": "E",
     "create": "C",
     "update": "U",
+    "delete": "D",
 }
 _AUDITED_OPERATIONS: Final = frozenset({"delivery", "populate"})
 _MAX_ENTITIES: Final = 200
@@ -211,9 +212,13 @@ def _event(
     address: str | None,
 ) -> Resource:
     interaction = route.interaction or "operation"
+    who: Resource = {"identifier": {"value": principal.who}}
+    if principal.fhir_user and principal.fhir_user != "?":
+        # BALP names the user's own FHIR resource beside the token subject when the token has one.
+        who["reference"] = principal.fhir_user
     requestor: Resource = {
         "type": {"coding": [{"system": DCM, "code": "110153", "display": "Source Role ID"}]},
-        "who": {"identifier": {"value": principal.who}},
+        "who": who,
         "requestor": True,
     }
     if address:

@@ -12,8 +12,8 @@ it. A draft that was never extracted has nothing to retract: its deletion queues
 - a second delete changes nothing and answers 200 (delete is idempotent);
 - a PUT afterwards stores a new version: the response is back (FHIR's resurrection).
 
-Audited like every write, as action ``D`` (IHE BALP), with the AuditEvent builder of the access
-audit (:func:`._auth_audit.access_events`).
+Audited like every write, as action ``D`` (IHE BALP), by the access audit
+(:mod:`._auth_audit`): a refused delete (403, 412) is audited as well as a done one.
 """
 
 from __future__ import annotations
@@ -22,20 +22,15 @@ from typing import Final
 
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.types import Message
 
-from fhir_werk.service._auth import LOCAL
-from fhir_werk.service._auth_audit import access_events
-from fhir_werk.service._auth_guard import PRINCIPAL
 from fhir_werk.service._deleted import DELETED_STATUS, is_deleted, with_deleted_tag
-from fhir_werk.service._http import dumps, etag, fhir_response, version_of_etag
+from fhir_werk.service._http import etag, fhir_response, version_of_etag
 from fhir_werk.service._ids import checked_id
 from fhir_werk.service._response_ops import accepted
 from fhir_werk.service._response_read import current
 from fhir_werk.service._routes import Route
 from fhir_werk.service._schema import responses
 from fhir_werk.service._service import Service, ServiceDep
-from fhir_werk.service._sql_audit import SqlAuditLog
 from fhir_werk.service._store import Stored
 from fhir_werk.shared import ConflictError, Resource, issue, outcome
 
@@ -99,7 +94,7 @@ def delete(id: str, request: Request, service: ServiceDep) -> Response:
     version = stored.version + 1
     prepared = service.store.prepared(with_deleted_tag(stored.resource), id, version)
     bundle = accepted(service, prepared) if _was_extracted(service, stored) else None
-    written = service.store.write(Stored(id, version, prepared, bundle), expected=stored.version)
+    service.store.write(Stored(id, version, prepared, bundle), expected=stored.version)
     # The status column decides what search finds: a deleted response is found by none.
     with service.engine.begin() as db:
         db.execute(
@@ -107,20 +102,7 @@ def delete(id: str, request: Request, service: ServiceDep) -> Response:
             .where(responses.c.id == id, responses.c.version == version)
             .values(status=DELETED_STATUS)
         )
-    _audit(request, service, written)
     return fhir_response(request, _done(id, False), 200, {"ETag": etag(version)})
-
-
-def _audit(request: Request, service: Service, written: Stored) -> None:
-    """The delete's AuditEvent (action D), before the answer goes out."""
-    held: list[Message] = [
-        {"type": "http.response.start", "status": 200},
-        {"type": "http.response.body", "body": dumps(written.resource)},
-    ]
-    principal = request.scope.get(PRINCIPAL) or LOCAL
-    log = SqlAuditLog(service.engine)  # the log the access audit and GET /AuditEvent use
-    for event in access_events(ROUTE, request.scope, principal, held):
-        log.write(event | {"action": "D"})
 
 
 ROUTE: Final = Route(
