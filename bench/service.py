@@ -387,7 +387,11 @@ def _one(
         import push  # type: ignore[import-not-found,unused-ignore]  # bench/push.py, next to this file
 
         push.seed(delivery.push_base, bodies.references(int(seconds * (SEED_RPS + rate)) + WARMUP))
-    serve = Serve(folder, database_url, workers, delivery)
+    try:
+        serve = Serve(folder, database_url, workers, delivery)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a serve that did not start leaves nothing behind
+        raise
     try:
         with _client(serve.base) as http:
             warm = [_post(http, bodies) for _ in range(WARMUP)]
