@@ -381,12 +381,12 @@ def _drain(serve: Serve, expected: int) -> Figure:
 def _one(
     database_url: str | None, seconds: float, clients: int, rate: float, workers: int, delivery: Delivery
 ) -> Figure:
-    folder = Path(tempfile.mkdtemp(prefix="fhir-werk-bench-service-"))
     bodies = Bodies()
     if delivery.push_base:
         import push  # type: ignore[import-not-found,unused-ignore]  # bench/push.py, next to this file
 
         push.seed(delivery.push_base, bodies.references(int(seconds * (SEED_RPS + rate)) + WARMUP))
+    folder = Path(tempfile.mkdtemp(prefix="fhir-werk-bench-service-"))
     try:
         serve = Serve(folder, database_url, workers, delivery)
     except BaseException:
