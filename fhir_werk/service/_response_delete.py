@@ -23,13 +23,12 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import Response
 
-from fhir_werk.service._deleted import DELETED_STATUS, is_deleted, with_deleted_tag
+from fhir_werk.service._deleted import is_deleted, with_deleted_tag
 from fhir_werk.service._http import etag, fhir_response, version_of_etag
 from fhir_werk.service._ids import checked_id
 from fhir_werk.service._response_ops import accepted
 from fhir_werk.service._response_read import current
 from fhir_werk.service._routes import Route
-from fhir_werk.service._schema import responses
 from fhir_werk.service._service import Service, ServiceDep
 from fhir_werk.service._store import Stored
 from fhir_werk.shared import ConflictError, Resource, issue, outcome
@@ -95,13 +94,6 @@ def delete(id: str, request: Request, service: ServiceDep) -> Response:
     prepared = service.store.prepared(with_deleted_tag(stored.resource), id, version)
     bundle = accepted(service, prepared) if _was_extracted(service, stored) else None
     service.store.write(Stored(id, version, prepared, bundle), expected=stored.version)
-    # The status column decides what search finds: a deleted response is found by none.
-    with service.engine.begin() as db:
-        db.execute(
-            responses.update()
-            .where(responses.c.id == id, responses.c.version == version)
-            .values(status=DELETED_STATUS)
-        )
     return fhir_response(request, _done(id, False), 200, {"ETag": etag(version)})
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from fhir_werk.service import _outbox, _plan_store
 from fhir_werk.service._database import writing
+from fhir_werk.service._deleted import DELETED_STATUS, is_deleted
 from fhir_werk.service._schema import response_versions, responses
 from fhir_werk.service._search import Criteria
 from fhir_werk.service._time import instant, now, parse_fhir_datetime, sortable
@@ -63,7 +64,8 @@ def _columns(resource: Resource) -> dict[str, Any]:
     authored = resource.get("authored")
     moment = parse_fhir_datetime(authored) if isinstance(authored, str) else None
     return {
-        "status": str(resource.get("status", "")),
+        # A deleted version is found by no search: its column holds no FHIR status.
+        "status": DELETED_STATUS if is_deleted(resource) else str(resource.get("status", "")),
         "subject": reference if isinstance(reference, str) else None,
         "authored": sortable(moment) if moment is not None else None,
         "identifier": _identifier(resource),
