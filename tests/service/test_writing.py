@@ -116,3 +116,29 @@ def test_a_create_is_one_statement_per_table(client: TestClient) -> None:
         ("BEGIN IMMEDIATE", False),
         ("INSERT INTO audit_events", False),
     ]
+
+
+def test_writers_of_other_processes_wait_on_the_lock_file_beside_the_database(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate(engine)
+    # Another open file description of the lock file stands for another process holding the turn.
+    other = os.open(tmp_path / "db.sqlite3-schrijver.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    entered = threading.Event()
+
+    def writer() -> None:
+        with writing(engine) as db:
+            db.exec_driver_sql("SELECT 1")
+            entered.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert not entered.wait(0.3), "a writer went in while another process held the turn"
+    fcntl.flock(other, fcntl.LOCK_UN)
+    os.close(other)
+    assert entered.wait(10)
+    thread.join(10)
+    engine.dispose()
