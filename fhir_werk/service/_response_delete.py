@@ -24,14 +24,15 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from fhir_werk.service._deleted import is_deleted, with_deleted_tag
-from fhir_werk.service._http import etag, fhir_response, version_of_etag
+from fhir_werk.service._http import etag, fhir_response
 from fhir_werk.service._ids import checked_id
 from fhir_werk.service._response_ops import accepted
 from fhir_werk.service._response_read import current
+from fhir_werk.service._response_write import check_if_match
 from fhir_werk.service._routes import Route
 from fhir_werk.service._service import Service, ServiceDep
 from fhir_werk.service._store import Stored
-from fhir_werk.shared import ConflictError, Resource, issue, outcome
+from fhir_werk.shared import Resource, issue, outcome
 
 
 def _done(resource_id: str, already: bool) -> Resource:
@@ -65,31 +66,12 @@ def _was_extracted(service: Service, stored: Stored) -> bool:
     )
 
 
-def _check_if_match(request: Request, stored: Stored) -> None:
-    wanted = request.headers.get("if-match")
-    if wanted is not None and version_of_etag(wanted) != stored.version:
-        raise ConflictError(
-            outcome(
-                [
-                    issue(
-                        "error",
-                        "conflict",
-                        f"If-Match noemt niet de huidige versie ({etag(stored.version)}).",
-                        f"If-Match does not name the current version ({etag(stored.version)}).",
-                        "If-Match",
-                    )
-                ]
-            ),
-            412,
-        )
-
-
 def delete(id: str, request: Request, service: ServiceDep) -> Response:
     """``DELETE /QuestionnaireResponse/{id}``: a new, entered-in-error version; 200 with an outcome."""
     stored = current(service, checked_id(id))
     if is_deleted(stored.resource):
         return fhir_response(request, _done(id, True), 200, {"ETag": etag(stored.version)})
-    _check_if_match(request, stored)
+    check_if_match(request, stored)
     version = stored.version + 1
     prepared = service.store.prepared(with_deleted_tag(stored.resource), id, version)
     bundle = accepted(service, prepared) if _was_extracted(service, stored) else None

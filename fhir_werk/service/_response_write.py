@@ -121,6 +121,28 @@ def _same_patient(old: Resource, new: Resource) -> bool:
     return reference(old) == reference(new)
 
 
+def check_if_match(request: Request, current: Stored) -> None:
+    """412 unless the request's ``If-Match`` (when it sends one) names ``current``'s version."""
+    wanted = request.headers.get("if-match")
+    if wanted is not None and version_of_etag(wanted) != current.version:
+        raise ConflictError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "conflict",
+                        f"If-Match noemt niet de huidige versie ({etag(current.version)}); lees de "
+                        "response opnieuw.",
+                        f"If-Match does not name the current version ({etag(current.version)}); read the "
+                        "response again.",
+                        "If-Match",
+                    )
+                ]
+            ),
+            412,
+        )
+
+
 def update(id: str, request: Request, service: ServiceDep, body: BodyDep) -> Response:
     """``PUT /QuestionnaireResponse/{id}``: a new version, re-extracted and queued again."""
     checked_id(id)
@@ -151,24 +173,7 @@ def update(id: str, request: Request, service: ServiceDep, body: BodyDep) -> Res
             ),
             405,
         )
-    wanted = request.headers.get("if-match")
-    if wanted is not None and version_of_etag(wanted) != current.version:
-        raise ConflictError(
-            outcome(
-                [
-                    issue(
-                        "error",
-                        "conflict",
-                        f"If-Match noemt niet de huidige versie ({etag(current.version)}); lees de "
-                        "response opnieuw.",
-                        f"If-Match does not name the current version ({etag(current.version)}); read the "
-                        "response again.",
-                        "If-Match",
-                    )
-                ]
-            ),
-            412,
-        )
+    check_if_match(request, current)
     if not _same_patient(current.resource, response):
         raise ConflictError(
             conflict(
