@@ -7,9 +7,9 @@ IMMEDIATE``: without the queue, every waiting thread sits in SQLite's busy handl
 and retries with growing pauses, so whoever retries at the right moment wins and an unlucky
 request waits seconds behind writers that came later. Between processes (``serve --workers``,
 ``fhir-werk worker``) the turn is an advisory lock on a file beside the database
-(``<database>-schrijver.lock``, ``flock``): the kernel wakes the next process the moment the lock
-is free, where the busy handler would sleep up to 100 ms between tries. A process killed with the
-lock in hand loses it with its file descriptors.
+(``<database>-schrijver.lock``, ``flock``), tried every millisecond, where SQLite's busy handler
+sleeps up to 100 ms between tries. A process killed with the lock in hand loses it with its file
+descriptors; one that hangs with it is waited for no longer than the busy timeout.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from sqlalchemy.engine import make_url
 
 from fhir_werk.shared import InvalidInputError, RemoteUnavailableError, issue, outcome
 
+_BUSY_TIMEOUT_SECONDS = 30
+
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL lets readers work while the one writer writes; busy_timeout makes a writer of another
@@ -38,7 +41,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # through kill -9 only; measured here FULL cost no measurable time per create: 6.67 vs 6.61 ms).
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -111,6 +114,21 @@ def _process_lock_file(engine: sa.Engine) -> int | None:
         return opened[1]
 
 
+def _turn_between_processes(descriptor: int) -> bool:
+    """Take the lock file (only the FIFO's head of each process gets here); False after the busy
+    timeout. Tried every millisecond rather than blocking, so that a hung holder cannot make a
+    writer wait longer than SQLite's busy timeout would."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.001)
+
+
 @contextmanager
 def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A write transaction on ``engine``: committed when the block ends, rolled back when it
@@ -124,8 +142,8 @@ def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
     lock.acquire()
     try:
         descriptor = _process_lock_file(engine)
-        if descriptor is not None:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)  # one thread per process gets here: the FIFO's head
+        if descriptor is not None and not _turn_between_processes(descriptor):
+            descriptor = None  # a holder hung past the busy timeout: SQLite's own wait decides, as before
         try:
             with engine.begin() as db:
                 db.exec_driver_sql("BEGIN IMMEDIATE")

@@ -142,3 +142,24 @@ def test_writers_of_other_processes_wait_on_the_lock_file_beside_the_database(tm
     assert entered.wait(10)
     thread.join(10)
     engine.dispose()
+
+
+def test_a_hung_holder_of_the_lock_file_is_waited_for_no_longer_than_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+    import os
+
+    from fhir_werk.service import _database
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate(engine)
+    monkeypatch.setattr(_database, "_BUSY_TIMEOUT_SECONDS", 0.2)
+    other = os.open(tmp_path / "db.sqlite3-schrijver.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)  # held and never given back while the writer waits
+    try:
+        with writing(engine) as db:  # SQLite's own lock is free: the write goes ahead
+            db.exec_driver_sql("SELECT 1")
+    finally:
+        os.close(other)
+        engine.dispose()
