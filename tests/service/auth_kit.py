@@ -17,7 +17,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from fhir_werk.service import ServiceSettings, create_app
 
-from .kit import TestClient
+from .kit import FHIR, TestClient, example
 
 ISSUER = "https://login.example.org/realms/zorg"
 AUDIENCE = "https://fhir-werk.example.org/fhir"
@@ -96,3 +96,19 @@ def secured(tmp_path: Path, idp: respx.Route) -> Iterator[TestClient]:
     """The service with the bearer JWT guard its settings configure."""
     with TestClient(create_app(auth_settings(tmp_path), worker=False)) as client:
         yield client
+
+
+def post_as(client: TestClient, resource: dict[str, Any], value: str) -> Any:
+    """POST ``resource`` as a QuestionnaireResponse with the bearer token ``value``."""
+    return client.post(
+        "/fhir/QuestionnaireResponse", content=json.dumps(resource), headers=FHIR | bearer(value)
+    )
+
+
+@pytest.fixture
+def stored(secured: TestClient) -> dict[str, str]:
+    """One response of Els and one of Sanne, written with a system token."""
+    els = post_as(secured, example(), token())
+    sanne = post_as(secured, example("sanne-werkt-met-klachten"), token())
+    assert (els.status_code, sanne.status_code) == (201, 201), sanne.text[:300]
+    return {"els": els.json()["id"], "sanne": sanne.json()["id"]}

@@ -12,27 +12,14 @@ import pytest
 
 from fhir_werk.service import ServiceSettings
 
-from .auth_kit import auth_settings, bearer, idp, secured, token
+from .auth_kit import auth_settings, bearer, idp, post_as, secured, stored, token
 from .kit import FHIR, TestClient, assert_outcome, example
 
-__all__ = ["idp", "secured"]  # the fixtures, imported for pytest
+__all__ = ["idp", "secured", "stored"]  # the fixtures, imported for pytest
 
 QR = "/fhir/QuestionnaireResponse"
 ELS = token("patient/*.cruds", patient="voorbeeld-els", sub="els-zelf")
 SYSTEM = bearer(token())
-
-
-def _post(client: TestClient, resource: dict[str, Any], value: str) -> Any:
-    return client.post(QR, content=json.dumps(resource), headers=FHIR | bearer(value))
-
-
-@pytest.fixture
-def stored(secured: TestClient) -> dict[str, str]:
-    """One response of Els and one of Sanne, written with a system token."""
-    els = _post(secured, example(), token())
-    sanne = _post(secured, example("sanne-werkt-met-klachten"), token())
-    assert (els.status_code, sanne.status_code) == (201, 201), sanne.text[:300]
-    return {"els": els.json()["id"], "sanne": sanne.json()["id"]}
 
 
 def _forbidden(answer: Any) -> None:
@@ -78,8 +65,8 @@ def test_a_patient_token_cannot_read_another_patients_plan(
 
 
 def test_a_patient_token_writes_for_its_own_patient_only(secured: TestClient, stored: dict[str, str]) -> None:
-    _forbidden(_post(secured, example("sanne-werkt-met-klachten", identifier={"value": "s2"}), ELS))
-    assert _post(secured, example(identifier={"value": "e2"}), ELS).status_code == 201
+    _forbidden(post_as(secured, example("sanne-werkt-met-klachten", identifier={"value": "s2"}), ELS))
+    assert post_as(secured, example(identifier={"value": "e2"}), ELS).status_code == 201
     sanne = secured.get(f"{QR}/{stored['sanne']}", headers=SYSTEM).json()
     amended = sanne | {"status": "amended"}
     _forbidden(
@@ -161,7 +148,7 @@ def test_a_read_and_a_write_are_audited_and_the_token_is_nowhere(
     value = token()
     caplog.set_level(logging.DEBUG)
     with TestClient(create_app(settings, worker=False)) as client:
-        created = _post(client, example(), value).json()
+        created = post_as(client, example(), value).json()
         assert client.get(f"{QR}/{created['id']}", headers=bearer(value)).status_code == 200
         _forbidden(
             client.get(f"{QR}/{created['id']}", headers=bearer(token("patient/*.rs", patient="ander")))

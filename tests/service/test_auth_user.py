@@ -3,33 +3,17 @@ refused explicitly (403 that says so) instead of silently granting nothing."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
 from fhir_werk.service._auth import _fhir_user
 
-from .auth_kit import bearer, idp, secured, token
-from .kit import FHIR, TestClient, assert_outcome, example
+from .auth_kit import bearer, idp, post_as, secured, stored, token
+from .kit import TestClient, assert_outcome, example
 
-__all__ = ["idp", "secured"]  # the fixtures, imported for pytest
+__all__ = ["idp", "secured", "stored"]  # the fixtures, imported for pytest
 
 QR = "/fhir/QuestionnaireResponse"
 USER = "user/*.cruds"
-
-
-def _post(client: TestClient, resource: dict[str, Any], value: str) -> Any:
-    return client.post(QR, content=json.dumps(resource), headers=FHIR | bearer(value))
-
-
-@pytest.fixture
-def stored(secured: TestClient) -> dict[str, str]:
-    """One response of Els and one of Sanne, written with a system token."""
-    els = _post(secured, example(), token())
-    sanne = _post(secured, example("sanne-werkt-met-klachten"), token())
-    assert (els.status_code, sanne.status_code) == (201, 201), sanne.text[:300]
-    return {"els": els.json()["id"], "sanne": sanne.json()["id"]}
 
 
 @pytest.mark.parametrize(
@@ -53,7 +37,7 @@ def test_a_patient_fhir_user_reaches_that_patient_only(secured: TestClient, stor
     assert_outcome(secured.get(f"{QR}/{stored['sanne']}", headers=own), 403, "forbidden", "eigen patiënt")
     found = secured.get(QR, headers=own).json()  # narrowed, as a patient token's search
     assert [e["resource"]["id"] for e in found["entry"]] == [stored["els"]]
-    refused = _post(
+    refused = post_as(
         secured,
         example("sanne-werkt-met-klachten", identifier={"value": "x"}),
         token(USER, fhirUser="Patient/voorbeeld-els"),
@@ -78,11 +62,11 @@ def test_a_practitioner_reaches_every_patient_but_signs_only_as_themself(
     for resource_id in stored.values():
         assert secured.get(f"{QR}/{resource_id}", headers=bearer(arts)).status_code == 200
     colleague = example("mohamed-ziek-met-contract", author={"reference": "Practitioner/arts-9"})
-    assert_outcome(_post(secured, colleague, arts), 403, "forbidden", "andere zorgverlener")
+    assert_outcome(post_as(secured, colleague, arts), 403, "forbidden", "andere zorgverlener")
     themself = example("mohamed-ziek-met-contract", author={"reference": "Practitioner/arts-3"})
-    assert _post(secured, themself, arts).status_code == 201
+    assert post_as(secured, themself, arts).status_code == 201
     organisation = example("pieter-deelt-niets", author={"reference": "Organization/ggz"})
-    assert _post(secured, organisation, arts).status_code == 201  # not a practitioner: not checked
+    assert post_as(secured, organisation, arts).status_code == 201  # not a practitioner: not checked
 
 
 def test_a_user_scope_with_another_kind_of_fhir_user_reaches_nothing(
