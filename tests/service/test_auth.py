@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from fhir_werk.cli import app as cli
 from fhir_werk.service import ServiceSettings, create_app, load_settings
-from fhir_werk.service._auth import JwksCache
+from fhir_werk.service.auth._tokens import JwksCache
 from fhir_werk.shared import InvalidInputError
 
 from .auth_kit import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_werk.service._auth import _fhir_user
+from fhir_werk.service.auth._tokens import _fhir_user
 
 from .auth_kit import bearer, idp, post_as, secured, stored, token
 from .kit import TestClient, assert_outcome, example
