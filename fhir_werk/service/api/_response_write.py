@@ -22,6 +22,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from fhir_werk.service.api._response_ops import accepted, response_of
+from fhir_werk.service.api._review import check_named_goals
 from fhir_werk.service.api._service import BodyDep, Service, ServiceDep
 from fhir_werk.service.core._bundles import base_url
 from fhir_werk.service.core._http import etag, fhir_response, version_of_etag
@@ -109,6 +110,7 @@ def create(request: Request, service: ServiceDep, body: BodyDep) -> Response:
             return _written(request, found[0], 200)
     resource_id = new_id()
     prepared = service.store.prepared(response, resource_id, 1)
+    check_named_goals(service.engine, prepared)
     bundle = accepted(service, prepared)
     return _written(request, _store(service, Stored(resource_id, 1, prepared, bundle), None), 201)
 
@@ -184,6 +186,7 @@ def update(id: str, request: Request, service: ServiceDep, body: BodyDep) -> Res
         )
     version = current.version + 1
     prepared = service.store.prepared(response, id, version)
+    check_named_goals(service.engine, prepared)
     bundle = accepted(service, prepared)
     return _written(request, _store(service, Stored(id, version, prepared, bundle), current.version), 200)
 

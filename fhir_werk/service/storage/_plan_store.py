@@ -133,3 +133,20 @@ def search(
             .offset(offset)
         ).all()
     return int(total), [_with_meta(row) for row in rows]
+
+
+def goal_identifiers(engine: sa.Engine, patient: str, system: str) -> set[str]:
+    """The ``system`` identifier values of ``patient``'s stored Goals: the goals a follow-up of
+    that patient may name."""
+    with engine.connect() as db:
+        stored = db.execute(
+            sa.select(plan_resources.c.resource).where(
+                plan_resources.c.resource_type == "Goal", plan_resources.c.patient == patient
+            )
+        ).scalars()
+        values: set[str] = set()
+        for text in stored:
+            for identifier in json.loads(text).get("identifier", []):
+                if isinstance(identifier, dict) and identifier.get("system") == system:
+                    values.add(str(identifier.get("value")))
+    return values
