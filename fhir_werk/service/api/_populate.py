@@ -1,7 +1,8 @@
 """SDC ``$populate`` (https://hl7.org/fhir/uv/sdc/STU4/OperationDefinition-Questionnaire-populate.html):
 the follow-up conversation pre-filled from what the service holds for the patient.
 
-``POST /Questionnaire/{id}/$populate`` with Parameters ``subject`` (a Reference ``Patient/ID``);
+``POST /Questionnaire/{id}/$populate`` with exactly one Parameters ``subject`` (a Reference
+``Patient/ID``, read by :func:`~fhir_werk.service.core._references.populate_subject` as the policy reads it);
 the answer is Parameters ``response``: a new ``in-progress`` QuestionnaireResponse filled by the
 Questionnaire's own rules (:func:`fhir_werk.followup.populate`). The record the rules query is
 the patient's completed and amended responses in this service, each extracted again, oldest
@@ -11,7 +12,6 @@ section, the same one it delivers. Nothing is stored.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from fastapi import Request
@@ -22,31 +22,14 @@ from fhir_werk.followup import BundleRecord, now, populate
 from fhir_werk.service.api._questionnaire import assembled_questionnaire
 from fhir_werk.service.api._service import BodyDep, Service, ServiceDep
 from fhir_werk.service.core._http import fhir_response, parse_resource
+from fhir_werk.service.core._references import populate_subject
 from fhir_werk.service.core._routes import Route
 from fhir_werk.service.core._search import Criteria
-from fhir_werk.shared import FhirWerkError, InvalidInputError, Resource, bad_request
+from fhir_werk.shared import FhirWerkError, Resource
 
 POPULATE: Final = "http://hl7.org/fhir/uv/sdc/OperationDefinition/Questionnaire-populate"
-_PATIENT: Final = re.compile(r"Patient/([A-Za-z0-9\-.]{1,64})")
 _RECORDED: Final = ("completed", "amended")
 _MAX_CONVERSATIONS: Final = 500
-
-
-def _patient(parameters: Resource) -> str:
-    for part in parameters.get("parameter", []) if isinstance(parameters.get("parameter"), list) else []:
-        if isinstance(part, dict) and part.get("name") == "subject":
-            reference = (part.get("valueReference") or {}).get("reference")
-            match = _PATIENT.fullmatch(reference) if isinstance(reference, str) else None
-            if match:
-                return match.group(1)
-    raise InvalidInputError(
-        bad_request(
-            "Parameters mist 'subject': een verwijzing Patient/ID naar de patiënt van het gesprek.",
-            "Parameters lacks 'subject': a reference Patient/ID to the patient of the conversation.",
-            "Parameters.parameter.where(name='subject')",
-        ),
-        400,
-    )
 
 
 def _earlier_bundles(service: Service, patient: str) -> list[Resource]:
@@ -64,7 +47,7 @@ def _earlier_bundles(service: Service, patient: str) -> list[Resource]:
 def populate_operation(id: str, request: Request, service: ServiceDep, body: BodyDep) -> Response:
     """``POST /Questionnaire/{id}/$populate``."""
     parameters = parse_resource(body, "Parameters", service.settings.max_body_bytes)
-    patient = _patient(parameters)
+    patient = populate_subject(parameters)
     questionnaire = assembled_questionnaire(service, id)
     record = BundleRecord(_earlier_bundles(service, patient))
     response = populate(questionnaire, record, patient=patient, authored=now())

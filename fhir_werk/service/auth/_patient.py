@@ -25,6 +25,7 @@ from fhir_werk.service.api._response_write import _conditional as conditional
 from fhir_werk.service.api._service import Service
 from fhir_werk.service.auth._scopes import PATIENT_DATA
 from fhir_werk.service.core._http import parse_resource, read_body
+from fhir_werk.service.core._references import populate_subject, reference_of
 from fhir_werk.service.core._routes import Route
 from fhir_werk.service.core._search import patient_reference
 from fhir_werk.service.storage._audit import SqlAuditLog
@@ -126,15 +127,12 @@ def _subject_of(data: bytes, route: Route, service: Service) -> str | None:
     """The patient reference the body is about (an unreadable body raises the route's own 400)."""
     limit = service.settings.max_body_bytes
     if route.operation == "populate":
-        parameters = parse_resource(data, "Parameters", limit)
-        for part in parameters.get("parameter", []) if isinstance(parameters.get("parameter"), list) else []:
-            if isinstance(part, dict) and part.get("name") == "subject":
-                return _reference(part.get("valueReference"))
-        return None
+        return f"Patient/{populate_subject(parse_resource(data, 'Parameters', limit))}"
     resource: Resource = response_of(data, service, _BODY_PARAMETER.get(str(route.operation), "resource"))
     return _reference(resource.get("subject"))
 
 
 def _reference(value: object) -> str | None:
-    reference = value.get("reference") if isinstance(value, dict) else None
-    return patient_reference(reference) if isinstance(reference, str) else None
+    # Normalised as every reference the policy sees (absolute URL, _history); not a Patient: no one.
+    found = reference_of(value)
+    return f"Patient/{found[1]}" if found is not None and found[0] == "Patient" else None
