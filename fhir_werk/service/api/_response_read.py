@@ -48,7 +48,7 @@ def read(id: str, request: Request, service: ServiceDep) -> Response:
 def vread(id: str, vid: str, request: Request, service: ServiceDep) -> Response:
     """``GET /QuestionnaireResponse/{id}/_history/{vid}``."""
     checked_id(id)
-    stored = service.store.read(id, int(vid)) if vid.isdigit() and len(vid) < 10 else None
+    stored = service.store.read(id, int(vid)) if vid.isascii() and vid.isdigit() and len(vid) < 10 else None
     if stored is None:
         raise _missing(f"QuestionnaireResponse/{id}/_history/{vid[:12]}")
     if is_deleted(stored.resource):  # the deletion itself; the versions before it stay readable

@@ -135,7 +135,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     if media.strip().lower() not in _ACCEPTED_BODIES or (charset and charset[1].lower() != "utf-8"):
         raise _unsupported_media(content_type)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(int(declared), limit)
     chunks: list[bytes] = []
     size = 0
@@ -160,7 +160,7 @@ def etag(version: int) -> str:
 def version_of_etag(value: str, header: str = "If-Match") -> int:
     """The version an ``If-Match`` header names; 400 when it is no ``W/"n"``."""
     found = _ETAG.match(value.strip())
-    if found is None or not found[1].isdigit():
+    if found is None or not (found[1].isascii() and found[1].isdigit() and len(found[1]) <= 9):
         raise FhirWerkError(
             bad_request(
                 f'Kop {header} moet een versie noemen als W/"1".',

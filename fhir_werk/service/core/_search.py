@@ -4,6 +4,7 @@ strict handling of https://hl7.org/fhir/R4/search.html#errors), never silently i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from fhir_werk.service.core._time import parse_fhir_datetime, sortable
 from fhir_werk.shared import InvalidInputError, bad_request
 
 Operator = Literal["ge", "gt", "lt", "le"]
+_DIGITS: Final = re.compile(r"[0-9]{1,9}")
 RESULT_PARAMETERS: Final = frozenset({"_count", "_offset", "_format", "_summary"})
 RESPONSE_PARAMETERS: Final = {
     "subject": ("reference", "Wie de vragenlijst betreft (Patient/id)."),
@@ -63,13 +65,17 @@ def _end_of(moment: datetime, text: str) -> datetime:
 def _date_clauses(value: str) -> list[tuple[Operator, str]]:
     prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
     moment = parse_fhir_datetime(text)
-    if moment is None or prefix not in ("eq", "ge", "gt", "lt", "le"):
+    try:
+        if moment is None or prefix not in ("eq", "ge", "gt", "lt", "le"):
+            raise ValueError(value)
+        # The end of year 9999, or a time at the edge of the range in another zone, is no datetime.
+        start, end = sortable(moment.astimezone(UTC)), sortable(_end_of(moment, text).astimezone(UTC))
+    except (ValueError, OverflowError):
         raise _refuse(
             "authored",
-            f"Ongeldige datum '{value[:40]}' voor authored; gebruik bv. ge2026-01-01.",
-            f"Invalid date '{value[:40]}' for authored; use e.g. ge2026-01-01.",
-        )
-    start, end = sortable(moment.astimezone(UTC)), sortable(_end_of(moment, text).astimezone(UTC))
+            f"Ongeldige datum '{value[:40]}' voor authored (jaar 0001-9998); gebruik bv. ge2026-01-01.",
+            f"Invalid date '{value[:40]}' for authored (year 0001-9998); use e.g. ge2026-01-01.",
+        ) from None
     clauses: dict[str, list[tuple[Operator, str]]] = {
         "eq": [("ge", start), ("lt", end)],
         "ge": [("ge", start)],
@@ -140,8 +146,9 @@ def paging(query: Mapping[str, str], default: int, maximum: int) -> tuple[int, i
     """``_count`` (capped at ``maximum``; 0 for ``_summary=count``) and ``_offset`` from the
     query; 400 when they are not numbers or ``_summary`` is anything else."""
     count_text, offset_text = query.get("_count", str(default)), query.get("_offset", "0")
-    # More than nine digits cannot be a real position and would overflow the database's integer.
-    if not (count_text.isdigit() and offset_text.isdigit() and len(offset_text) <= 9):
+    # ASCII digits only (str.isdigit also takes '²' and '٣', which int() then refuses or reads);
+    # more than nine cannot be a real position and would overflow the database's integer.
+    if not (_DIGITS.fullmatch(count_text) and _DIGITS.fullmatch(offset_text)):
         raise _refuse(
             "_count",
             "_count en _offset moeten hele getallen zijn (0 of meer; _offset ten hoogste 999999999).",

@@ -28,12 +28,16 @@ def parse_fhir_datetime(value: str) -> datetime | None:
     """A FHIR date or dateTime (``2026``, ``2026-11``, ``2026-11-10``, with a time) as the start
     of the period it names; None when it is none of these."""
     text = value.strip()
+    if not text.isascii():
+        return None  # int() and fromisoformat read other scripts' digits; FHIR dates are ASCII
     try:
         if len(text) == 4 and text.isdigit():
             return datetime(int(text), 1, 1, tzinfo=UTC)
         if len(text) == 7 and text[4] == "-":
             return datetime(int(text[:4]), int(text[5:]), 1, tzinfo=UTC)
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        aware.astimezone(UTC)  # 0001-01-01T00:00+14:00 has no UTC time: no date we can keep
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return aware
