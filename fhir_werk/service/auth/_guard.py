@@ -123,5 +123,6 @@ def build_auth(
         keys=keys,
         algorithms=tuple(settings.auth_algorithms),
         clock_skew_seconds=settings.auth_clock_skew_seconds,
+        max_lifetime_seconds=settings.auth_max_token_lifetime_seconds,
     )
     return AuthGuard(verifier, routes)

@@ -159,6 +159,7 @@ class TokenVerifier:
         keys: JwksCache,
         algorithms: tuple[str, ...] = ("RS256", "ES256"),
         clock_skew_seconds: int = 60,
+        max_lifetime_seconds: int = 3600,
         now: Callable[[], int] | None = None,
     ) -> None:
         unknown = set(algorithms) - ASYMMETRIC_ALGORITHMS
@@ -169,6 +170,7 @@ class TokenVerifier:
         self.keys = keys
         self.algorithms = algorithms
         self.clock_skew_seconds = clock_skew_seconds
+        self.max_lifetime_seconds = max_lifetime_seconds
         self.now = now or (lambda: int(time.time()))
 
     def verify(self, token: str) -> Principal:
@@ -202,6 +204,7 @@ class TokenVerifier:
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.audience},
             exp={"essential": True},
+            iat={"essential": True},
             sub={"essential": True},
         )
         try:
@@ -212,7 +215,19 @@ class TokenVerifier:
                 "Het token is verlopen." if expired else "Het token is niet voor deze dienst of ongeldig.",
                 "The token has expired." if expired else "The token is not for this service or invalid.",
             ) from None
+        if not _short_lived(claims, self.now(), self.max_lifetime_seconds + self.clock_skew_seconds):
+            raise UnauthenticatedError(
+                "Het token leeft te lang (exp te ver na iat of na nu).",
+                "The token lives too long (exp too far after iat or after now).",
+            )
         return _principal(claims)
+
+
+def _short_lived(claims: dict[str, Any], now: int, longest: int) -> bool:
+    # joserfc checks exp and iat against now only; a lifetime of centuries passes that.
+    exp, iat = claims.get("exp"), claims.get("iat")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (exp, iat))
+    return numbers and exp - iat <= longest and exp - now <= longest  # type: ignore[operator]
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

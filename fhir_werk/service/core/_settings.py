@@ -74,6 +74,9 @@ class ServiceSettings(BaseSettings):
     auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"], min_length=1)
     """Accepted JWS algorithms; asymmetric ones only (never ``none`` or HS*)."""
     auth_clock_skew_seconds: int = Field(default=60, ge=0, le=300)
+    auth_max_token_lifetime_seconds: int = Field(default=3600, gt=0, le=86400)
+    """The longest a token may live (``exp`` − ``iat``, and ``exp`` from now), plus the clock skew:
+    a stolen token with ``exp`` in the year 5000 is refused."""
     auth_jwks_ttl_seconds: float = Field(default=3600.0, gt=0)
     """After this long the JWKS is fetched again (key rotation without an unknown ``kid``)."""
     auth_jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
@@ -93,6 +96,14 @@ class ServiceSettings(BaseSettings):
     def _asymmetric_only(cls, value: list[str]) -> list[str]:
         if not set(value) <= ASYMMETRIC_ALGORITHMS:
             raise ValueError("only asymmetric JWS algorithms")
+        return value
+
+    @field_validator("auth_issuer", "auth_audience", "auth_jwks_url")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        # A blank issuer or audience would match a token whose claim is blank too.
+        if value is not None and (not value.strip() or value != value.strip()):
+            raise ValueError("must not be blank or start or end with white space")
         return value
 
     @field_validator("auth_jwks_url")
