@@ -34,6 +34,7 @@ from fhir_werk.service.auth._guard import build_auth
 from fhir_werk.service.auth._scopes import route_permission
 from fhir_werk.service.core._errors import install_error_handlers
 from fhir_werk.service.core._http import BODY_SCHEMA, check_format
+from fhir_werk.service.core._origin import LocalHostOnly
 from fhir_werk.service.core._routes import Route
 from fhir_werk.service.core._settings import ServiceSettings
 from fhir_werk.service.outbox._worker import AdapterFactory, Worker
@@ -115,12 +116,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.public_base_url = settings.public_base_url
     app.state.metrics = metrics
     install_error_handlers(app)
     # Outside the error guard: a 500 is audited too, and an audit that fails is itself a 500.
     app.add_middleware(AccessAudit, routes=ROUTES, audit=SqlAuditLog(engine), authenticated=auth is not None)
     # Outermost: it also times the 500 answers of the error guard.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if auth is None and settings.local:
+        # No token guards the local mode: a page of another site must not reach it by DNS rebinding.
+        app.add_middleware(LocalHostOnly)
     guards: list[DependsParam] = [Depends(check_format)]
     if auth is not None:
         guards.append(Depends(auth))

@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from fastapi import Request
 
 from fhir_werk.service.core._deleted import is_deleted
+from fhir_werk.service.core._origin import origin, own_url
 from fhir_werk.shared import Resource
 
 
 def base_url(request: Request) -> str:
-    """The FHIR base of this service as the client reached it: ``http://host:port/fhir``."""
-    return f"{str(request.base_url).rstrip('/')}/fhir"
+    """The FHIR base of this service, ``http://host:port/fhir``: configured or the socket's
+    address, never the request's ``Host`` (:mod:`._origin`)."""
+    return f"{origin(request)}/fhir"
 
 
 def searchset(
@@ -22,14 +24,12 @@ def searchset(
     """A searchset Bundle of one page; ``next``/``previous`` repeat the query with another
     ``_offset`` (the client never has to build a page URL itself)."""
     base = base_url(request)
-    links = [{"relation": "self", "url": str(request.url)}]
+    links = [{"relation": "self", "url": own_url(request)}]
     if offset + count < total and count > 0:
-        links.append(
-            {"relation": "next", "url": str(request.url.include_query_params(_offset=offset + count))}
-        )
+        links.append({"relation": "next", "url": own_url(request, _offset=offset + count)})
     if offset > 0:
         previous = max(offset - max(count, 1), 0)
-        links.append({"relation": "previous", "url": str(request.url.include_query_params(_offset=previous))})
+        links.append({"relation": "previous", "url": own_url(request, _offset=previous)})
     return {
         "resourceType": "Bundle",
         "type": "searchset",
@@ -77,6 +77,6 @@ def history(request: Request, versions: Sequence[Resource]) -> Resource:
         "resourceType": "Bundle",
         "type": "history",
         "total": len(entries),
-        "link": [{"relation": "self", "url": str(request.url)}],
+        "link": [{"relation": "self", "url": own_url(request)}],
         "entry": entries,
     }

@@ -65,6 +65,9 @@ class ServiceSettings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1)
     log_level: str = "WARNING"
     """Of the JSON logs on stderr (DEBUG, INFO, WARNING, ERROR)."""
+    public_base_url: str | None = None
+    """How clients reach this service (``https://fhir-werk.zorg.example``): the base of every
+    absolute URL it writes (Location, Bundle links). Unset: the address of the socket."""
     auth_issuer: str | None = None
     """The ``iss`` every token must carry (and the CapabilityStatement names)."""
     auth_audience: str | None = None
