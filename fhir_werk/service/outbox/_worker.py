@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from fhir_werk.delivery import EpdAdapter, PushContext, PushResult, get_adapter
+from fhir_werk.service.core._files import private_folder
 from fhir_werk.service.core._settings import ServiceSettings
 from fhir_werk.service.outbox._targets import adapter_of, named_settings
 from fhir_werk.service.storage import _queue
@@ -63,7 +64,7 @@ def default_adapters(settings: ServiceSettings, engine: sa.Engine) -> AdapterFac
     :mod:`._targets`). Audit log and ledger are tables of the service's database (``engine``),
     shared by every machine of the outbox; the files of an older data folder are taken over
     first (:mod:`~fhir_werk.service.storage._folder_import`)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     import_folder_files(settings, engine)
     audit = SqlAuditLog(engine)
     ledger = SqlLedger(engine)

@@ -29,6 +29,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
+from fhir_werk.service.core._files import private_file, private_folder
 from fhir_werk.shared import InvalidInputError, RemoteUnavailableError, issue, outcome
 
 _BUSY_TIMEOUT_SECONDS = 30
@@ -52,8 +53,9 @@ def make_engine(url: str) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        private_folder(Path(parsed.database).parent)
+        private_file(Path(parsed.database))
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
