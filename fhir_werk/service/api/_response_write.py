@@ -112,7 +112,15 @@ def create(request: Request, service: ServiceDep, body: BodyDep) -> Response:
     prepared = service.store.prepared(response, resource_id, 1)
     check_named_goals(service.engine, prepared)
     bundle = accepted(service, prepared)
-    return _written(request, _store(service, Stored(resource_id, 1, prepared, bundle), None), 201)
+    try:
+        return _written(request, _store(service, Stored(resource_id, 1, prepared, bundle), None), 201)
+    except ConflictError:
+        # A conditional create that lost the race to an identical one: the winner is the answer
+        # (200, as when they come one after another), but only if it is of the same patient.
+        raced = _conditional(service, condition) if condition is not None else []
+        if len(raced) == 1 and _same_patient(raced[0].resource, prepared):
+            return _written(request, raced[0], 200)
+        raise
 
 
 def _same_patient(old: Resource, new: Resource) -> bool:
