@@ -10,6 +10,8 @@ last day.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -354,3 +356,15 @@ def test_answers_that_do_not_fit_name_the_answer(answers: Antwoorden, waar: str,
         mijlpalen(answers, FAR_PAST)
     assert caught.value.waar == waar
     assert woord in caught.value.melding
+
+
+def test_the_published_code_system_holds_every_legal_basis_with_its_source() -> None:
+    # The CodeSystem is generated from the clock's own table (fhir-werk generate): one source.
+    path = Path(__file__).resolve().parents[1] / "questionnaires/fhir/CodeSystem-re-integratie-grondslag.json"
+    published = json.loads(path.read_text(encoding="utf-8"))
+    concepts = {c["code"]: c for c in published["concept"]}
+    assert set(concepts) == {b.code for b in GRONDSLAGEN}
+    assert published["count"] == len(GRONDSLAGEN)
+    for basis in GRONDSLAGEN:
+        assert concepts[basis.code]["definition"] == basis.definitie
+        assert f"Bron: {basis.bron}." in concepts[basis.code]["definition"]

@@ -131,6 +131,7 @@ class SourceConcept(BaseModel):
     code: str
     display: str
     en: str
+    definition: str | None = None
 
 
 class SourceCodeSystem(BaseModel):
