@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,45 @@ def test_a_response_the_clock_cannot_use_names_the_link_id(change: Any, link_id:
     with pytest.raises(OngeldigeInvoerError) as caught:
         antwoorden_uit(response)
     assert caught.value.waar == link_id
+
+
+@pytest.mark.hapi
+def test_the_milestone_tasks_go_to_hapi_and_a_recomputation_updates_them_in_place(
+    fhir_server_url: str,
+) -> None:
+    import httpx
+
+    response = _example("jonas-belgie-beslissing-a")
+    response["subject"] = {"reference": f"Patient/tijdlijn-{uuid.uuid4().hex[:12]}"}
+    headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+    with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=60) as http:
+        patient = response["subject"]["reference"].split("/")[1]
+        assert (
+            http.put(f"/Patient/{patient}", json={"resourceType": "Patient", "id": patient}).status_code
+            == 201
+        )
+        first = taken(response, D("2026-11-10"))
+        for task in first:
+            put = http.put(f"/Task/{task['id']}", json=task)
+            assert put.status_code == 201, put.text[:500]
+        later = taken(response, D("2026-12-09"), eerdere=first)  # the plan after decision A is now late
+        for task in later:
+            assert http.put(f"/Task/{task['id']}", json=task).status_code == 200
+        search = {"patient": response["subject"]["reference"], "_count": "100"}
+        stored = http.get("/Task", params=search).json()
+        assert stored["total"] == len(first)
+        plan_a = http.get(
+            "/Task",
+            params={
+                **search,
+                "code": "https://fhir-werk.nl/fhir/CodeSystem/re-integratie-grondslag|be-plan-a",
+            },
+        ).json()["entry"][0]["resource"]
+        assert plan_a["businessStatus"]["text"] == "te laat"
+        assert plan_a["meta"]["versionId"] == "2"
+        done = http.get("/Task", params={**search, "status": "completed"}).json()
+        # The decision was taken; with the trajectory running, the employer's right to start one is moot.
+        assert sorted(e["resource"]["code"]["coding"][0]["code"] for e in done["entry"]) == [
+            "be-re-integratiebeoordeling",
+            "be-start-door-werkgever",
+        ]

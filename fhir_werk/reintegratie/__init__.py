@@ -29,10 +29,12 @@ from fhir_werk.reintegratie._telling import (
     week_begin,
     week_einde,
 )
+from fhir_werk.reintegratie._verwijzing import OVERGANGEN, TaakStatus, verder, verwijzing
 
 __all__ = [
     "GRONDSLAGEN",
     "IDENTIFIER_SYSTEM",
+    "OVERGANGEN",
     "SITUATIES",
     "Antwoorden",
     "Grondslag",
@@ -41,6 +43,7 @@ __all__ = [
     "OngeldigeInvoerError",
     "Soort",
     "Status",
+    "TaakStatus",
     "activiteiten",
     "antwoorden_uit",
     "eerste_werkdag_vanaf",
@@ -50,6 +53,8 @@ __all__ = [
     "plus_maanden",
     "situatie_code",
     "taken",
+    "verder",
+    "verwijzing",
     "week_begin",
     "week_einde",
 ]
