@@ -146,3 +146,17 @@ def test_bad_input_is_a_dutch_error_and_exit_2(args: list[str], melding: str) ->
 
 def test_a_missing_option_is_a_usage_error() -> None:
     assert runner.invoke(app, ["tijdlijn", "--land", "nl"]).exit_code == 2
+
+
+def test_a_milestone_marked_done_stays_done_when_the_first_sick_day_is_corrected() -> None:
+    args = ["--land", "nl", "--vandaag", "2024-06-01", "--gedaan", "nl-probleemanalyse"]
+    first = _by_code(_json(*args, "--eerste-ziektedag", "2024-01-01"))
+    corrected = _by_code(_json(*args, "--eerste-ziektedag", "2024-01-15"))
+    assert first["nl-probleemanalyse"]["status"] == corrected["nl-probleemanalyse"]["status"] == "gedaan"
+    assert corrected["nl-probleemanalyse"]["datum"] == "2024-02-25"  # moved with the first day
+    assert corrected["nl-plan-van-aanpak"]["status"] == "te laat"
+    unknown = runner.invoke(
+        app, ["tijdlijn", "--land", "nl", "--eerste-ziektedag", "2024-01-01", "--gedaan", "x"]
+    )
+    assert unknown.exit_code == 2
+    assert "--gedaan 'x' is geen code van een mijlpaal" in unknown.stderr

@@ -15,7 +15,7 @@ import typer
 from fhir_werk.cli._app import app
 from fhir_werk.cli._output import echo, echo_json
 from fhir_werk.cli._usage import WrongUsageError
-from fhir_werk.reintegratie import Antwoorden, Land, Mijlpaal, OngeldigeInvoerError, mijlpalen
+from fhir_werk.reintegratie import GRONDSLAGEN, Antwoorden, Land, Mijlpaal, OngeldigeInvoerError, mijlpalen
 from fhir_werk.shared import bad_request
 
 _DATUM: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -38,6 +38,18 @@ def _datum(waarde: str | None, optie: str) -> dt.date | None:
             f"--{optie} '{waarde}' is not an existing date; write YYYY-MM-DD.",
             optie,
         ) from None
+
+
+def _gedaan(codes: list[str]) -> frozenset[str]:
+    known = {basis.code for basis in GRONDSLAGEN}
+    for code in codes:
+        if code not in known:
+            raise _fout(
+                f"--gedaan '{code}' is geen code van een mijlpaal; zie docs/reintegratie.md.",
+                f"--gedaan '{code}' is not a milestone code.",
+                "gedaan",
+            )
+    return frozenset(codes)
 
 
 def _tabel(gevonden: list[Mijlpaal], vandaag: dt.date) -> str:
@@ -87,6 +99,12 @@ def tijdlijn_command(
         str | None,
         typer.Option("--plan-van-aanpak", help="NL: datum van het plan van aanpak, als dat er is."),
     ] = None,
+    gedaan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--gedaan", help="Code van een mijlpaal die al gedaan is (mag vaker), bv. nl-probleemanalyse."
+        ),
+    ] = None,
     vandaag: Annotated[
         str | None,
         typer.Option("--vandaag", help="De dag waarop de stand wordt bepaald (standaard vandaag)."),
@@ -120,6 +138,7 @@ def tijdlijn_command(
         beslissingsdatum=_datum(beslissingsdatum, "beslissingsdatum"),
         probleemanalyse_op=_datum(probleemanalyse, "probleemanalyse"),
         plan_van_aanpak_op=_datum(plan_van_aanpak, "plan-van-aanpak"),
+        gedaan=_gedaan(gedaan or []),
     )
     dag = _datum(vandaag, "vandaag") or dt.date.today()
     try:
