@@ -13,6 +13,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from fhir_werk.reintegratie import OngeldigeInvoerError, activiteiten, antwoorden_uit, taken
+from fhir_werk.validation import validate_response
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONNAIRE = json.loads((ROOT / "questionnaires/fhir/Questionnaire-re-integratie.json").read_text("utf-8"))
@@ -261,3 +262,18 @@ def test_the_milestone_tasks_go_to_hapi_and_a_recomputation_updates_them_in_plac
             "be-re-integratiebeoordeling",
             "be-start-door-werkgever",
         ]
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
+def test_every_example_is_a_valid_response_to_the_questionnaire(path: Path) -> None:
+    outcome = validate_response(json.loads(path.read_text(encoding="utf-8")), QUESTIONNAIRE)
+    assert [i for i in outcome["issue"] if i["severity"] in ("error", "fatal")] == []
+
+
+def test_a_decision_without_its_date_is_a_validation_error_on_its_link_id() -> None:
+    response = _example("jonas-belgie-beslissing-a")
+    traject = next(i for i in response["item"] if i["linkId"] == "ri-traject")
+    traject["item"] = [i for i in traject["item"] if i["linkId"] != "ri-beslissingsdatum"]
+    errors = [i for i in validate_response(response, QUESTIONNAIRE)["issue"] if i["severity"] == "error"]
+    assert len(errors) == 1
+    assert "ri-beslissingsdatum" in errors[0]["expression"][0]
