@@ -368,3 +368,16 @@ def test_the_published_code_system_holds_every_legal_basis_with_its_source() -> 
     for basis in GRONDSLAGEN:
         assert concepts[basis.code]["definition"] == basis.definitie
         assert f"Bron: {basis.bron}." in concepts[basis.code]["definition"]
+
+
+def test_the_end_date_of_the_incapacity_is_a_prompt_to_talk_about_work_in_both_countries() -> None:
+    # Seed 000 (VDAB/GTB tip sheet): bring up recovery and work again at the end date of the incapacity.
+    for land in ("nl", "be"):
+        found = mijlpalen(
+            Antwoorden(land, D("2024-01-01"), einddatum_ongeschiktheid=D("2024-03-31")),
+            D("2024-03-20"),
+        )
+        assert _datum(found, "gesprek-einddatum") == D("2024-03-31")
+        assert _status(found, "gesprek-einddatum") == "nu aan de orde"
+    with pytest.raises(OngeldigeInvoerError):
+        mijlpalen(Antwoorden("nl", D("2024-01-01"), einddatum_ongeschiktheid=D("2023-12-31")), FAR_PAST)

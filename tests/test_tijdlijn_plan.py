@@ -277,3 +277,9 @@ def test_a_decision_without_its_date_is_a_validation_error_on_its_link_id() -> N
     errors = [i for i in validate_response(response, QUESTIONNAIRE)["issue"] if i["severity"] == "error"]
     assert len(errors) == 1
     assert "ri-beslissingsdatum" in errors[0]["expression"][0]
+
+
+def test_jonas_end_date_of_incapacity_becomes_a_task_for_the_clinician() -> None:
+    tasks = _by_code(taken(_example("jonas-belgie-beslissing-a"), D("2026-11-10")))
+    assert tasks["gesprek-einddatum"]["restriction"]["period"]["end"] == "2026-12-31"
+    assert tasks["gesprek-einddatum"]["performerType"][0]["text"] == "huisarts of behandelaar"

@@ -99,6 +99,10 @@ def tijdlijn_command(
         str | None,
         typer.Option("--plan-van-aanpak", help="NL: datum van het plan van aanpak, als dat er is."),
     ] = None,
+    einddatum: Annotated[
+        str | None,
+        typer.Option("--einddatum", help="Einddatum van het attest van arbeidsongeschiktheid (JJJJ-MM-DD)."),
+    ] = None,
     gedaan: Annotated[
         list[str] | None,
         typer.Option(
@@ -138,6 +142,7 @@ def tijdlijn_command(
         beslissingsdatum=_datum(beslissingsdatum, "beslissingsdatum"),
         probleemanalyse_op=_datum(probleemanalyse, "probleemanalyse"),
         plan_van_aanpak_op=_datum(plan_van_aanpak, "plan-van-aanpak"),
+        einddatum_ongeschiktheid=_datum(einddatum, "einddatum"),
         gedaan=_gedaan(gedaan or []),
     )
     dag = _datum(vandaag, "vandaag") or dt.date.today()

@@ -48,6 +48,16 @@ _TNW = (
 )
 
 GRONDSLAGEN: Final[tuple[Grondslag, ...]] = (
+    # Both countries: a recommendation, not law (seed 000, the VDAB/GTB tip sheet for GPs).
+    Grondslag(
+        "gesprek-einddatum",
+        "Werk bespreken bij de einddatum van de arbeidsongeschiktheid",
+        "Talk about work at the end date of the incapacity",
+        "huisarts of behandelaar",
+        "VDAB/GTB-tipsheet 'Hoe en waarom praat ik met mijn patiënt over werk?' (aanbeveling, geen wet)",
+        "Op de einddatum van het attest van arbeidsongeschiktheid: "
+        "herstel en werk opnieuw ter sprake brengen.",
+    ),
     # Netherlands, an employee with an employer (Wet verbetering poortwachter).
     Grondslag(
         "nl-probleemanalyse",

@@ -75,6 +75,8 @@ class Antwoorden:
     beslissingsdatum: dt.date | None = None
     probleemanalyse_op: dt.date | None = None
     plan_van_aanpak_op: dt.date | None = None
+    einddatum_ongeschiktheid: dt.date | None = None
+    """The end date on the current certificate of incapacity: a moment to talk about work (seed 000)."""
     gedaan: frozenset[str] = field(default_factory=frozenset)
     """Codes of milestones marked done: they stay done whatever the dates say."""
 
@@ -261,6 +263,7 @@ def _op_volgorde(a: Antwoorden) -> None:
         ("start-traject", a.start_traject, a.eerste_ziektedag),
         ("probleemanalyse", a.probleemanalyse_op, a.eerste_ziektedag),
         ("plan-van-aanpak", a.plan_van_aanpak_op, a.eerste_ziektedag),
+        ("einddatum", a.einddatum_ongeschiktheid, a.eerste_ziektedag),
         ("beslissingsdatum", a.beslissingsdatum, a.start_traject or a.eerste_ziektedag),
     ):
         if datum is not None and datum < na:
@@ -289,6 +292,8 @@ def mijlpalen(antwoorden: Antwoorden, vandaag: dt.date) -> list[Mijlpaal]:
         found = _be_werknemer(antwoorden)
     elif antwoorden.land == "be" and situatie == "werkzoekende":
         found = _be_ziekenfonds(antwoorden.eerste_ziektedag)
+    if antwoorden.einddatum_ongeschiktheid is not None:
+        found.append(_mijlpaal("gesprek-einddatum", antwoorden.einddatum_ongeschiktheid))
     gedaan = _gedaan(antwoorden)
     placed = [dataclasses.replace(m, status=_status(m, vandaag, gedaan)) for m in found]
     return sorted(placed, key=lambda m: (m.datum, m.code))

@@ -76,6 +76,7 @@ def antwoorden_uit(response: Mapping[str, Any], gedaan: Iterable[str] = ()) -> A
         beslissingsdatum=_date(answers, "ri-beslissingsdatum"),
         probleemanalyse_op=_date(answers, "ri-probleemanalyse-op"),
         plan_van_aanpak_op=_date(answers, "ri-plan-van-aanpak-op"),
+        einddatum_ongeschiktheid=_date(answers, "ri-einddatum"),
         gedaan=frozenset(gedaan),
     )
 
