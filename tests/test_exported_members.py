@@ -17,6 +17,7 @@ STAGES = (
     "authoring",
     "validation",
     "extraction",
+    "extraction.sdc",
     "client",
     "delivery",
     "interop",

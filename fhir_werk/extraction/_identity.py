@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from fhir_werk.extraction._status import DATA_OPERATION, provenance_activity
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.shared import BASE, InvalidInputError, Resource, issue, outcome
 
 IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
@@ -125,16 +126,6 @@ def _check_carried(value: str, slot: str) -> None:
         ),
         status=422,
     )
-
-
-def json_copy(value: Any) -> Any:
-    """A deep copy of parsed JSON (dicts, lists and immutable scalars), several times faster
-    than ``copy.deepcopy``, which also tracks shared references JSON cannot have."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_copy(v) for v in value]
-    return value
 
 
 def _uuid(key: str, slot: str) -> str:

@@ -1,0 +1,284 @@
+"""The general engine on small Questionnaires of its own: each SDC part, any resource type,
+drafts, what it does not support, and modifications only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fhir_werk.extraction.sdc import extract
+from fhir_werk.shared import InvalidInputError
+
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+TEMPLATE = SDC + "sdc-questionnaire-templateExtract"
+CONTEXT = SDC + "sdc-questionnaire-templateExtractContext"
+VALUE = SDC + "sdc-questionnaire-templateExtractValue"
+
+
+def _value(expression: str) -> dict[str, Any]:
+    return {"extension": [{"url": VALUE, "valueString": expression}]}
+
+
+def _template_extract(template: str, **parts: str) -> dict[str, Any]:
+    sub = [{"url": "template", "valueReference": {"reference": f"#{template}"}}]
+    sub += [{"url": name, "valueString": expression} for name, expression in parts.items()]
+    return {"url": TEMPLATE, "extension": sub}
+
+
+def _questionnaire(
+    contained: list[dict[str, Any]], items: list[dict[str, Any]], **root: Any
+) -> dict[str, Any]:
+    return {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "contained": contained,
+        "item": items,
+        **root,
+    }
+
+
+def _response(items: list[dict[str, Any]], status: str = "completed") -> dict[str, Any]:
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-1",
+        "status": status,
+        "subject": {"reference": "Patient/p1"},
+        "authored": "2026-01-02T10:00:00+01:00",
+        "item": items,
+    }
+
+
+CONDITION = {
+    "resourceType": "Condition",
+    "id": "conditionTemplate",
+    "code": {
+        "extension": [{"url": CONTEXT, "valueString": "answer.value"}],
+        "coding": [{"extension": [{"url": VALUE, "valueString": "ofType(Coding)"}]}],
+        "_text": _value("display"),
+    },
+    "subject": {"_reference": _value("%resource.subject.reference")},
+}
+CODING = {"system": "http://snomed.info/sct", "code": "38341003", "display": "Hypertension"}
+# An answer id of 68 characters: element ids are R4 strings, not resource ids (64 at most).
+LONG_ID = "a" * 68
+
+
+def _conditions(status: str = "completed") -> tuple[dict[str, Any], dict[str, Any]]:
+    questionnaire = _questionnaire(
+        [CONDITION],
+        [
+            {
+                "linkId": "dx",
+                "type": "choice",
+                "repeats": True,
+                "extension": [_template_extract("conditionTemplate")],
+            }
+        ],
+    )
+    response = _response([{"linkId": "dx", "answer": [{"id": LONG_ID, "valueCoding": CODING}]}], status)
+    return questionnaire, response
+
+
+@pytest.mark.parametrize("status", ["completed", "in-progress", "amended"])
+def test_any_status_is_extracted_with_the_context_keeping_its_coding_type(status: str) -> None:
+    questionnaire, response = _conditions(status)
+    bundle, outcome = extract(response, questionnaire)
+    (entry,) = bundle["entry"]
+    assert entry["resource"] == {
+        "resourceType": "Condition",
+        "code": {"coding": [CODING], "text": "Hypertension"},
+        "subject": {"reference": "Patient/p1"},
+    }
+    assert entry["request"] == {"method": "POST", "url": "Condition"}
+    assert entry["fullUrl"].startswith("urn:uuid:")
+    assert [i["severity"] for i in outcome["issue"]] == ["information"]
+
+
+def test_the_same_response_gives_the_same_bundle() -> None:
+    questionnaire, response = _conditions()
+    assert extract(response, questionnaire)[0] == extract(response, questionnaire)[0]
+
+
+def test_request_parts_become_the_entry_request() -> None:
+    patient = {
+        "resourceType": "Patient",
+        "id": "patientTemplate",
+        "gender": "unknown",
+        "_gender": _value("answer.value"),
+    }
+    item = {
+        "linkId": "gender",
+        "type": "string",
+        "extension": [
+            _template_extract(
+                "patientTemplate",
+                fullUrl="'urn:uuid:11111111-2222-3333-4444-555555555555'",
+                resourceId="'p-7'",
+                ifMatch="'W/\"3\"'",
+                ifNoneMatch="'*'",
+                ifModifiedSince="%resource.authored",
+                ifNoneExist="'identifier=x|' + answer.value",
+            )
+        ],
+    }
+    bundle, _ = extract(
+        _response([{"linkId": "gender", "answer": [{"valueString": "female"}]}]),
+        _questionnaire([patient], [item]),
+    )
+    (entry,) = bundle["entry"]
+    assert entry["fullUrl"] == "urn:uuid:11111111-2222-3333-4444-555555555555"
+    assert entry["resource"] == {"resourceType": "Patient", "id": "p-7", "gender": "female"}
+    assert entry["request"] == {
+        "method": "PUT",
+        "url": "Patient/p-7",
+        "ifNoneMatch": "*",
+        "ifModifiedSince": "2026-01-02T10:00:00+01:00",
+        "ifMatch": 'W/"3"',
+        "ifNoneExist": "identifier=x|female",
+    }
+
+
+def test_an_allocated_id_is_new_per_repetition_and_shared_below_it() -> None:
+    patient = {"resourceType": "Patient", "id": "pt", "_gender": _value("'unknown'")}
+    person = {
+        "resourceType": "RelatedPerson",
+        "id": "rp",
+        "patient": {"_reference": _value("'Patient/' + %pid")},
+    }
+    group = {
+        "linkId": "pat",
+        "type": "group",
+        "repeats": True,
+        "extension": [
+            {"url": SDC + "sdc-questionnaire-extractAllocateId", "valueString": "pid"},
+            _template_extract("pt", fullUrl="%pid", resourceId="%pid"),
+        ],
+        "item": [{"linkId": "contact", "type": "string", "extension": [_template_extract("rp")]}],
+    }
+    one = {"linkId": "pat", "item": [{"linkId": "contact", "answer": [{"valueString": "x"}]}]}
+    bundle, _ = extract(_response([one, one]), _questionnaire([patient, person], [group]))
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds == ["Patient", "RelatedPerson", "Patient", "RelatedPerson"]
+    ids = [e["resource"].get("id") for e in bundle["entry"][::2]]
+    assert ids[0] != ids[1]
+    for patient_entry, person_entry in (bundle["entry"][0:2], bundle["entry"][2:4]):
+        assert patient_entry["fullUrl"] == f"urn:uuid:{patient_entry['resource']['id']}"
+        assert person_entry["resource"]["patient"] == {
+            "reference": f"Patient/{patient_entry['resource']['id']}"
+        }
+
+
+def test_a_parameters_template_gets_no_identifier_and_no_derived_from() -> None:
+    parameters = {
+        "resourceType": "Parameters",
+        "id": "pt",
+        "parameter": [{"name": "x", "_valueString": _value("answer.value")}],
+    }
+    item = {"linkId": "q", "type": "string", "extension": [_template_extract("pt")]}
+    bundle, _ = extract(
+        _response([{"linkId": "q", "answer": [{"valueString": "v"}]}]), _questionnaire([parameters], [item])
+    )
+    assert bundle["entry"][0]["resource"] == {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "x", "valueString": "v"}],
+    }
+
+
+def test_template_extract_bundle_is_the_bundle() -> None:
+    bundle_template = {
+        "resourceType": "Bundle",
+        "id": "b",
+        "type": "transaction",
+        "entry": [
+            {
+                "extension": [{"url": CONTEXT, "valueString": "item.where(linkId = 'n')"}],
+                "fullUrl": "urn:uuid:6f6177d2-13ee-4d27-b0e8-3eaf663dd031",
+                "resource": {"resourceType": "Patient", "name": [{"_text": _value("answer.value")}]},
+                "request": {"method": "POST", "url": "Patient"},
+            }
+        ],
+    }
+    questionnaire = _questionnaire(
+        [bundle_template],
+        [{"linkId": "n", "type": "string", "repeats": True}],
+        extension=[
+            {"url": SDC + "sdc-questionnaire-templateExtractBundle", "valueReference": {"reference": "#b"}}
+        ],
+    )
+    response = _response(
+        [
+            {"linkId": "n", "answer": [{"valueString": "Ann"}]},
+            {"linkId": "n", "answer": [{"valueString": "Bo"}]},
+        ]
+    )
+    bundle, outcome = extract(response, questionnaire)
+    assert "id" not in bundle
+    assert [e["resource"]["name"][0]["text"] for e in bundle["entry"]] == ["Ann", "Bo"]
+    assert bundle["entry"][0]["request"] == {"method": "POST", "url": "Patient"}
+    assert [i["severity"] for i in outcome["issue"]] == ["information"]
+
+
+def test_what_is_not_supported_is_an_issue_where_it_is_used() -> None:
+    questionnaire, response = _conditions()
+    questionnaire["item"][0]["extension"].append(
+        {"url": SDC + "sdc-questionnaire-observationExtract", "valueBoolean": True}
+    )
+    questionnaire["item"][0]["extension"][0]["extension"].append({"url": "somethingElse", "valueString": "1"})
+    questionnaire["extension"] = [{"url": SDC + "sdc-questionnaire-definitionExtract", "extension": []}]
+    bundle, outcome = extract(response, questionnaire)
+    assert len(bundle["entry"]) == 1
+    found = {(i["severity"], i["code"], i["expression"][0]) for i in outcome["issue"]}
+    assert found == {("warning", "not-supported", "dx"), ("warning", "not-supported", "Questionnaire")}
+    assert len(outcome["issue"]) == 3
+
+
+def test_a_failing_expression_and_a_missing_template_are_errors_at_their_item() -> None:
+    broken = {"resourceType": "Basic", "id": "t", "_created": _value("%notDefined")}
+    items = [
+        {"linkId": "a", "type": "string", "extension": [_template_extract("t")]},
+        {"linkId": "b", "type": "string", "extension": [_template_extract("nowhere")]},
+    ]
+    response = _response(
+        [{"linkId": "a", "answer": [{"valueString": "x"}]}, {"linkId": "b", "answer": [{"valueString": "y"}]}]
+    )
+    bundle, outcome = extract(response, _questionnaire([broken], items))
+    assert [e["resource"] for e in bundle["entry"]] == [{"resourceType": "Basic"}]
+    assert [(i["severity"], i["code"], i["expression"]) for i in outcome["issue"]] == [
+        ("error", "invalid", ["a"]),
+        ("error", "not-found", ["b"]),
+    ]
+
+
+def test_modifications_only_leaves_out_what_did_not_change() -> None:
+    questionnaire, earlier = _conditions()
+    questionnaire["item"].append(
+        {"linkId": "note", "type": "string", "extension": [_template_extract("conditionTemplate")]}
+    )
+    earlier["item"].append({"linkId": "note", "answer": [{"valueCoding": CODING}]})
+    now = _response(
+        [
+            earlier["item"][0],
+            {"linkId": "note", "answer": [{"valueCoding": {**CODING, "display": "High BP"}}]},
+        ]
+    )
+    bundle, _ = extract(now, questionnaire, comparison_source=earlier)
+    assert [e["resource"]["code"]["text"] for e in bundle["entry"]] == ["High BP"]
+    unchanged, _ = extract(earlier, questionnaire, comparison_source=earlier)
+    assert "entry" not in unchanged
+
+
+@pytest.mark.parametrize(
+    ("response", "questionnaire", "where"),
+    [
+        ({"resourceType": "Patient"}, _questionnaire([], []), "questionnaire-response"),
+        (_response([]), {"resourceType": "Basic"}, "questionnaire"),
+        ("not json", _questionnaire([], []), "questionnaire-response"),
+    ],
+)
+def test_what_is_not_a_response_or_questionnaire_is_refused(
+    response: Any, questionnaire: Any, where: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        extract(response, questionnaire)
+    assert caught.value.outcome["issue"][0]["expression"] == [where]
