@@ -125,8 +125,8 @@ class Run:
             link_id = q_item.get("linkId")
             matching = [r for r in r_items if isinstance(r, dict) and r.get("linkId") == link_id]
             for number, r_item in enumerate(matching, 1):
-                where = f"{path}/{link_id}" if path else str(link_id)
-                seed = f"{where}#{number}"
+                step = str(link_id) if number == 1 else f"{link_id}#{number}"
+                where = seed = f"{path}/{step}" if path else step
                 context = typed(r_item, "QuestionnaireResponse.item")
                 scope = self._scope(q_item, context, env, seed, where)
                 for extension in _extensions(q_item, TEMPLATE_EXTRACT):
