@@ -26,7 +26,14 @@ from fhir_werk.extraction.sdc._urls import (
     TEMPLATE_EXTRACT_BUNDLE,
     TEMPLATE_EXTRACT_CONTEXT,
 )
-from fhir_werk.extraction.sdc._variables import allocate, allocated_names, as_reference_url, variables
+from fhir_werk.extraction.sdc._variables import (
+    Pending,
+    allocate,
+    allocated_names,
+    as_reference_url,
+    resolved,
+    variables,
+)
 from fhir_werk.shared import Resource
 
 _NAMESPACE: Final = uuid.UUID("9a3e1b52-1f0e-5c55-8d6e-0a7b2c4d6e8f")
@@ -60,7 +67,7 @@ class Run:
 
     def evaluate(self, expression: str, context: Any, env: dict[str, Any], where: str) -> list[Any]:
         try:
-            return evaluate(expression, context, env)
+            return evaluate(expression, context, resolved(expression, env))
         except ExpressionError as error:
             self.issues.append(expression_issue(str(error), where))
             return []
@@ -78,12 +85,7 @@ class Run:
         for name, language, expression in found:
             if language not in ("text/fhirpath", ""):
                 continue  # x-fhir-query and CQL variables are for population, not extraction
-            # Left undefined when it fails (it may read population's launch context, which
-            # extraction has not): an extraction expression that names it then fails, and says so.
-            try:
-                scope[name] = evaluate(expression, context, scope)
-            except ExpressionError:
-                continue
+            scope[name] = Pending(expression, context, scope)
         return scope
 
     def bundle(self) -> Resource:
