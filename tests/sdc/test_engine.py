@@ -222,7 +222,10 @@ def test_template_extract_bundle_is_the_bundle() -> None:
 def test_what_is_not_supported_is_an_issue_where_it_is_used() -> None:
     questionnaire, response = _conditions()
     questionnaire["item"][0]["extension"].append(
-        {"url": SDC + "sdc-questionnaire-observationExtract", "valueBoolean": True}
+        {
+            "url": SDC + "sdc-questionnaire-observationExtractEntry",
+            "extension": [{"url": "fullUrl", "valueString": "1"}],
+        }
     )
     questionnaire["item"][0]["extension"][0]["extension"].append({"url": "somethingElse", "valueString": "1"})
     questionnaire["extension"] = [{"url": SDC + "sdc-questionnaire-definitionExtract", "extension": []}]
@@ -282,3 +285,73 @@ def test_what_is_not_a_response_or_questionnaire_is_refused(
     with pytest.raises(InvalidInputError) as caught:
         extract(response, questionnaire)
     assert caught.value.outcome["issue"][0]["expression"] == [where]
+
+
+def test_observation_based_extraction_follows_the_inherited_flag_with_unit_and_category() -> None:
+    flag = {"url": SDC + "sdc-questionnaire-observationExtract", "valueBoolean": True}
+    vital = {
+        "coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}
+        ]
+    }
+    kg = {"system": "http://unitsofmeasure.org", "code": "kg", "display": "kg"}
+    items = [
+        {
+            "linkId": "vitals",
+            "type": "group",
+            "extension": [
+                {"url": SDC + "sdc-questionnaire-observation-extract-category", "valueCodeableConcept": vital}
+            ],
+            "item": [
+                {
+                    "linkId": "weight",
+                    "type": "decimal",
+                    "code": [{"system": "http://loinc.org", "code": "29463-7"}],
+                    "extension": [
+                        {
+                            "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unit",
+                            "valueCoding": kg,
+                        }
+                    ],
+                },
+                {
+                    "linkId": "smoker",
+                    "type": "choice",
+                    "code": [{"system": "http://loinc.org", "code": "72166-2"}],
+                    "extension": [
+                        {"url": SDC + "sdc-questionnaire-observationExtract", "valueBoolean": False}
+                    ],
+                },
+                {"linkId": "uncoded", "type": "string"},
+            ],
+        }
+    ]
+    response = _response(
+        [
+            {
+                "linkId": "vitals",
+                "item": [
+                    {"linkId": "weight", "answer": [{"valueDecimal": 70.5}]},
+                    {"linkId": "smoker", "answer": [{"valueCoding": CODING}]},
+                    {"linkId": "uncoded", "answer": [{"valueString": "x"}]},
+                ],
+            }
+        ]
+    )
+    response["author"] = {"reference": "Practitioner/d1"}
+    bundle, outcome = extract(response, _questionnaire([], items, extension=[flag]))
+    (entry,) = bundle["entry"]
+    assert entry["request"] == {"method": "POST", "url": "Observation"}
+    assert entry["resource"] == {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [vital],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-01-02T10:00:00+01:00",
+        "issued": "2026-01-02T10:00:00+01:00",
+        "performer": [{"reference": "Practitioner/d1"}],
+        "valueQuantity": {"value": 70.5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
+        "derivedFrom": [{"reference": "QuestionnaireResponse/qr-1"}],
+    }
+    assert [i["severity"] for i in outcome["issue"]] == ["information"]

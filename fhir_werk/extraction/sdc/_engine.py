@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from fhir_werk.extraction.sdc._fhirpatch import complete_operations, is_fhirpatch
 from fhir_werk.extraction.sdc._fhirpath import ExpressionError, as_string, evaluate, typed
+from fhir_werk.extraction.sdc._observation import category, inherited, observations
 from fhir_werk.extraction.sdc._template import Filler, expression_of
 from fhir_werk.extraction.sdc._unsupported import expression_issue, primitive_issue, template_issue
 from fhir_werk.extraction.sdc._urls import (
@@ -107,7 +108,13 @@ class Run:
         entries = list(bundle.get("entry", []))
         entries += self._root_entries(env)
         entries += list(
-            self._walk(self.questionnaire.get("item", []), self.response.get("item", []), env, "")
+            self._walk(
+                self.questionnaire.get("item", []),
+                self.response.get("item", []),
+                env,
+                "",
+                (inherited(self.questionnaire, False), category(self.questionnaire, [])),
+            )
         )
         if entries:
             bundle["entry"] = entries
@@ -121,24 +128,44 @@ class Run:
         ]
 
     def _walk(
-        self, q_items: list[Resource], r_items: list[Resource], env: dict[str, Any], path: str
+        self,
+        q_items: list[Resource],
+        r_items: list[Resource],
+        env: dict[str, Any],
+        path: str,
+        observed: tuple[bool, list[Any]],
     ) -> Iterator[Resource]:
         for q_item in q_items:
             link_id = q_item.get("linkId")
             matching = [r for r in r_items if isinstance(r, dict) and r.get("linkId") == link_id]
+            here = (inherited(q_item, observed[0]), category(q_item, observed[1]))
             for number, r_item in enumerate(matching, 1):
                 step = str(link_id) if number == 1 else f"{link_id}#{number}"
                 where = seed = f"{path}/{step}" if path else step
                 context = typed(r_item, "QuestionnaireResponse.item")
                 scope = self._scope(q_item, context, env, seed, where)
+                if here[0]:
+                    yield from self._observations(q_item, r_item, here[1], where, seed)
                 for extension in _extensions(q_item, TEMPLATE_EXTRACT):
                     yield from self._entries(extension, context, scope, where, seed)
                 children = q_item.get("item", [])
                 if children:
-                    yield from self._walk(children, r_item.get("item", []), scope, seed)
+                    yield from self._walk(children, r_item.get("item", []), scope, seed, here)
                     for answer in r_item.get("answer", []):
                         if isinstance(answer, dict) and answer.get("item"):
-                            yield from self._walk(children, answer["item"], scope, seed)
+                            yield from self._walk(children, answer["item"], scope, seed, here)
+
+    def _observations(
+        self, q_item: Resource, r_item: Resource, categories: list[Any], where: str, seed: str
+    ) -> Iterator[Resource]:
+        found, issues = observations(q_item, r_item, self.response, categories, where)
+        self.issues += issues
+        for number, resource in enumerate(found, 1):
+            yield {
+                "fullUrl": f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{self._seed}{seed}/observation#{number}')}",
+                "resource": resource,
+                "request": {"method": "POST", "url": "Observation"},
+            }
 
     def _entries(
         self, extension: Resource, context: Any, env: dict[str, Any], where: str, seed: str

@@ -11,6 +11,7 @@ TEMPLATE_EXTRACT_CONTEXT: Final = SDC + "sdc-questionnaire-templateExtractContex
 TEMPLATE_EXTRACT_VALUE: Final = SDC + "sdc-questionnaire-templateExtractValue"
 ALLOCATE_ID: Final = SDC + "sdc-questionnaire-extractAllocateId"
 OBSERVATION_EXTRACT: Final = SDC + "sdc-questionnaire-observationExtract"
+OBSERVATION_EXTRACT_ENTRY: Final = SDC + "sdc-questionnaire-observationExtractEntry"
 OBSERVATION_CATEGORY: Final = SDC + "sdc-questionnaire-observation-extract-category"
 DEFINITION_EXTRACT: Final = SDC + "sdc-questionnaire-definitionExtract"
 DEFINITION_EXTRACT_VALUE: Final = SDC + "sdc-questionnaire-definitionExtractValue"
