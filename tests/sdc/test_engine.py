@@ -355,3 +355,38 @@ def test_observation_based_extraction_follows_the_inherited_flag_with_unit_and_c
         "derivedFrom": [{"reference": "QuestionnaireResponse/qr-1"}],
     }
     assert [i["severity"] for i in outcome["issue"]] == ["information"]
+
+
+def _with(path: list[Any], value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    questionnaire, response = _conditions()
+    target: Any = {"q": questionnaire, "r": response}
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return response, questionnaire
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where"),
+    [
+        (["r", "item"], {"linkId": "dx"}, "QuestionnaireResponse.item"),
+        (["r", "item", 0, "answer"], "yes", "QuestionnaireResponse.item[0].answer"),
+        (["r", "item", 0, "linkId"], 7, "QuestionnaireResponse.item[0]"),
+        (["q", "item", 0, "extension"], 5, "Questionnaire.item[0].extension"),
+        (
+            ["q", "item", 0, "extension", 0, "extension"],
+            {"url": "template"},
+            "Questionnaire.item[0].extension[0].extension",
+        ),
+        (["q", "contained"], "Condition", "Questionnaire.contained"),
+        (["q", "contained", 0, "code", "extension"], 3, "Questionnaire.contained"),
+    ],
+)
+def test_malformed_input_is_an_outcome_with_its_place_never_a_traceback(
+    path: list[Any], value: Any, where: str
+) -> None:
+    response, questionnaire = _with(path, value)
+    with pytest.raises(InvalidInputError) as caught:
+        extract(response, questionnaire)
+    found = caught.value.outcome["issue"][0]
+    assert (found["severity"], found["code"], found["expression"]) == ("error", "structure", [where])

@@ -63,7 +63,7 @@ class Run:
         self.issues: list[Resource] = []
         self._seed = response_seed(response)
         self._contained = {
-            str(r.get("id")): r for r in questionnaire.get("contained", ()) if isinstance(r, dict)
+            str(r.get("id")): r for r in questionnaire.get("contained") or () if isinstance(r, dict)
         }
 
     def evaluate(self, expression: str, context: Any, env: dict[str, Any], where: str) -> list[Any]:

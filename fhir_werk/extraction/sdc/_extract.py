@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fhir_werk.extraction.sdc._engine import Run
 from fhir_werk.extraction.sdc._modified import modifications_only
+from fhir_werk.extraction.sdc._shape import shape_issues
 from fhir_werk.extraction.sdc._unsupported import unsupported
 from fhir_werk.shared import InvalidInputError, Resource, issue, outcome
 
@@ -40,11 +41,40 @@ def extract(
     """
     _check(response, "QuestionnaireResponse", "questionnaire-response")
     _check(questionnaire, "Questionnaire", "questionnaire")
-    run = Run(response, questionnaire)
-    bundle = run.bundle()
-    issues = unsupported(questionnaire) + run.issues
     if comparison_source is not None:
         _check(comparison_source, "QuestionnaireResponse", "comparison-source-response")
-        earlier = Run(comparison_source, questionnaire)
-        bundle = modifications_only(bundle, earlier.bundle())
+    wrong = shape_issues(response, questionnaire)
+    if comparison_source is not None:
+        wrong += shape_issues(comparison_source, {"resourceType": "Questionnaire"})
+    if wrong:
+        raise InvalidInputError(outcome(wrong), status=422)
+    run = Run(response, questionnaire)
+    bundle = _guarded(run)
+    issues = unsupported(questionnaire) + run.issues
+    if comparison_source is not None:
+        bundle = modifications_only(bundle, _guarded(Run(comparison_source, questionnaire)))
     return bundle, outcome(issues)
+
+
+def _guarded(run: Run) -> Resource:
+    """The run's bundle; a template whose JSON is not FHIR JSON (an extension that is no list ...)
+    is an OperationOutcome, not a traceback."""
+    try:
+        return run.bundle()
+    except (TypeError, AttributeError, KeyError, ValueError, RecursionError) as error:
+        raise InvalidInputError(
+            outcome(
+                [
+                    issue(
+                        "error",
+                        "structure",
+                        "Een sjabloon of variabele in Questionnaire heeft niet de FHIR-JSON-vorm "
+                        f"({type(error).__name__}); er is niets geëxtraheerd.",
+                        "A template or variable in the Questionnaire does not have the FHIR JSON "
+                        f"shape ({type(error).__name__}); nothing was extracted.",
+                        "Questionnaire.contained",
+                    )
+                ]
+            ),
+            status=422,
+        ) from error

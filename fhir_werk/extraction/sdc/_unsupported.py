@@ -107,15 +107,17 @@ def _items(items: list[Resource], path: str) -> Iterator[tuple[Resource, str]]:
             continue
         here = f"{path}/{item.get('linkId')}" if path else str(item.get("linkId"))
         yield item, here
-        yield from _items(item.get("item", []), here)
+        yield from _items(item.get("item") or [], here)
 
 
 def unsupported(questionnaire: Resource) -> list[Resource]:
     """A warning for each extraction feature the engine does not run, where it is used."""
     found: list[Resource] = []
-    for element, where in [(questionnaire, "Questionnaire"), *_items(questionnaire.get("item", []), "")]:
+    for element, where in [(questionnaire, "Questionnaire"), *_items(questionnaire.get("item") or [], "")]:
         for extension in element.get("extension", ()):
             url = extension.get("url") if isinstance(extension, dict) else None
+            if not isinstance(url, str):
+                continue
             if url in _NOT_DONE and extension.get("valueBoolean", True) is not False:
                 nl, en = _NOT_DONE[url]
                 found.append(
