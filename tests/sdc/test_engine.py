@@ -390,3 +390,125 @@ def test_malformed_input_is_an_outcome_with_its_place_never_a_traceback(
         extract(response, questionnaire)
     found = caught.value.outcome["issue"][0]
     assert (found["severity"], found["code"], found["expression"]) == ("error", "structure", [where])
+
+
+PATIENT = "http://hl7.org/fhir/StructureDefinition/Patient"
+OBSERVATION = "http://hl7.org/fhir/StructureDefinition/Observation"
+
+
+def _definition_extract(canonical: str, **parts: str) -> dict[str, Any]:
+    sub: list[dict[str, Any]] = [{"url": "definition", "valueCanonical": canonical}]
+    sub += [{"url": name, "valueString": expression} for name, expression in parts.items()]
+    return {"url": SDC + "sdc-questionnaire-definitionExtract", "extension": sub}
+
+
+def _definition_value(path: str, **value: Any) -> dict[str, Any]:
+    sub: list[dict[str, Any]] = [{"url": "definition", "valueUri": path}]
+    if "expression" in value:
+        sub.append(
+            {
+                "url": "expression",
+                "valueExpression": {"language": "text/fhirpath", "expression": value["expression"]},
+            }
+        )
+    else:
+        sub.append({"url": "fixed-value", **value})
+    return {"url": SDC + "sdc-questionnaire-definitionExtractValue", "extension": sub}
+
+
+def test_definition_based_extraction_builds_resources_from_item_definitions() -> None:
+    items = [
+        {
+            "linkId": "patient",
+            "type": "group",
+            "extension": [
+                _definition_extract(PATIENT, fullUrl="'urn:uuid:11111111-2222-3333-4444-555555555555'")
+            ],
+            "item": [
+                {"linkId": "id", "type": "string", "definition": f"{PATIENT}#Patient.id"},
+                {
+                    "linkId": "name",
+                    "type": "group",
+                    "repeats": True,
+                    "definition": f"{PATIENT}#Patient.name",
+                    "extension": [_definition_value(f"{PATIENT}#Patient.name.use", valueCode="official")],
+                    "item": [
+                        {
+                            "linkId": "given",
+                            "type": "string",
+                            "repeats": True,
+                            "definition": f"{PATIENT}#Patient.name.given",
+                        }
+                    ],
+                },
+                {"linkId": "gender", "type": "choice", "definition": f"{PATIENT}#Patient.gender"},
+            ],
+        },
+        {
+            "linkId": "smoker",
+            "type": "boolean",
+            "definition": f"{OBSERVATION}#Observation.value[x]",
+            "extension": [
+                _definition_extract(OBSERVATION),
+                _definition_value(f"{OBSERVATION}#Observation.status", valueCode="final"),
+                _definition_value(f"{OBSERVATION}#Observation.effective", expression="%resource.authored"),
+                _definition_value(
+                    f"{OBSERVATION}#Observation.code.coding",
+                    valueCoding={"system": "http://loinc.org", "code": "72166-2"},
+                ),
+            ],
+        },
+        {
+            "linkId": "stray",
+            "type": "string",
+            "extension": [_definition_value(f"{PATIENT}#Patient.active", valueBoolean=True)],
+        },
+    ]
+    response = _response(
+        [
+            {
+                "linkId": "patient",
+                "item": [
+                    {"linkId": "id", "answer": [{"valueString": "p-9"}]},
+                    {
+                        "linkId": "name",
+                        "item": [
+                            {"linkId": "given", "answer": [{"valueString": "An"}, {"valueString": "Jo"}]}
+                        ],
+                    },
+                    {"linkId": "name", "item": [{"linkId": "given", "answer": [{"valueString": "Bo"}]}]},
+                    {
+                        "linkId": "gender",
+                        "answer": [
+                            {
+                                "valueCoding": {
+                                    "system": "http://hl7.org/fhir/administrative-gender",
+                                    "code": "female",
+                                }
+                            }
+                        ],
+                    },
+                ],
+            },
+            {"linkId": "smoker", "answer": [{"valueBoolean": False}]},
+        ]
+    )
+    bundle, outcome = extract(response, _questionnaire([], items))
+    patient, observation = bundle["entry"]
+    assert patient["fullUrl"] == "urn:uuid:11111111-2222-3333-4444-555555555555"
+    assert patient["request"] == {"method": "PUT", "url": "Patient/p-9"}
+    assert patient["resource"] == {
+        "resourceType": "Patient",
+        "id": "p-9",
+        "name": [{"use": "official", "given": ["An", "Jo"]}, {"use": "official", "given": ["Bo"]}],
+        "gender": "female",
+    }
+    assert observation["request"] == {"method": "POST", "url": "Observation"}
+    assert observation["resource"] == {
+        "resourceType": "Observation",
+        "valueBoolean": False,
+        "status": "final",
+        "effectiveDateTime": "2026-01-02T10:00:00+01:00",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}]},
+    }
+    assert [(i["severity"], i["expression"]) for i in outcome["issue"]] == [("warning", ["stray"])]

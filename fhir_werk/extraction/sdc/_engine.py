@@ -16,8 +16,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Final
 
+from fhir_werk.extraction.sdc._definition import Builder, canonical_of, starts
 from fhir_werk.extraction.sdc._fhirpatch import complete_operations, is_fhirpatch
 from fhir_werk.extraction.sdc._fhirpath import ExpressionError, as_string, evaluate, typed
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.extraction.sdc._observation import category, inherited, observations
 from fhir_werk.extraction.sdc._template import Filler, expression_of
 from fhir_werk.extraction.sdc._unsupported import expression_issue, primitive_issue, template_issue
@@ -108,6 +110,9 @@ class Run:
         entries = list(bundle.get("entry", []))
         entries += self._root_entries(env)
         entries += list(
+            self._definitions(self.questionnaire, self.response, self.response, env, "Questionnaire", "root")
+        )
+        entries += list(
             self._walk(
                 self.questionnaire.get("item", []),
                 self.response.get("item", []),
@@ -146,6 +151,7 @@ class Run:
                 scope = self._scope(q_item, context, env, seed, where)
                 if here[0]:
                     yield from self._observations(q_item, r_item, here[1], where, seed)
+                yield from self._definitions(q_item, r_item, context, scope, where, seed)
                 for extension in _extensions(q_item, TEMPLATE_EXTRACT):
                     yield from self._entries(extension, context, scope, where, seed)
                 children = q_item.get("item", [])
@@ -154,6 +160,60 @@ class Run:
                     for answer in r_item.get("answer", []):
                         if isinstance(answer, dict) and answer.get("item"):
                             yield from self._walk(children, answer["item"], scope, seed, here)
+
+    def _definitions(
+        self, element: Resource, r_item: Resource, context: Any, env: dict[str, Any], where: str, seed: str
+    ) -> Iterator[Resource]:
+        """The resources definitionExtract starts on ``element`` (an item, or the Questionnaire
+        with the response as ``r_item``)."""
+        for number, parts in enumerate(starts(element), 1):
+            canonical = canonical_of(parts)
+            kind = _kind(canonical, element)
+            if kind is None:
+                self.issues.append(template_issue("definition-type", where, canonical))
+                continue
+
+            def run(expression: str, node: Any) -> list[Any]:
+                return self.evaluate(expression, node, env, where)
+
+            builder = Builder(
+                kind,
+                canonical,
+                run,
+                lambda path, at: self.issues.append(template_issue("definition-path", at, path)),
+            )
+            own = builder._path(element.get("definition"))
+            if own is not None and element.get("type") != "group":
+                for answer in r_item.get("answer", ()):
+                    key = (
+                        next((k for k in answer if k.startswith("value")), None)
+                        if isinstance(answer, dict)
+                        else None
+                    )
+                    if key is not None:
+                        builder.set(
+                            builder.resource,
+                            kind,
+                            own,
+                            json_copy(answer[key]),
+                            where,
+                            key.removeprefix("value"),
+                        )
+            builder.values(element, context, builder.resource, kind, where)
+            children = element.get("item", [])
+            builder.items(
+                children,
+                r_item.get("item", []),
+                builder.resource,
+                kind,
+                where if r_item is not self.response else "",
+            )
+            for answer in r_item.get("answer", ()) if r_item is not self.response else ():
+                if isinstance(answer, dict) and answer.get("item"):
+                    builder.items(children, answer["item"], builder.resource, kind, where)
+            entry = self._entry(builder.resource, parts, context, run, f"{seed}/definition#{number}")
+            if entry is not None:
+                yield entry
 
     def _observations(
         self, q_item: Resource, r_item: Resource, categories: list[Any], where: str, seed: str
@@ -207,6 +267,8 @@ class Run:
         full_url = first("fullUrl")
         request: Resource = {"method": "POST", "url": kind}
         resource_id = first("resourceId")
+        if resource_id is None and isinstance(resource.get("id"), str):
+            resource_id = resource["id"]  # set by the items (definition-based: Resource.id)
         if resource_id is not None:
             resource = {
                 "resourceType": kind,
@@ -243,3 +305,23 @@ def _without_context(template: Resource) -> Resource:
     rest = [e for e in template.get("extension", ()) if e.get("url") != TEMPLATE_EXTRACT_CONTEXT]
     trimmed = {k: v for k, v in template.items() if k != "extension"}
     return {**trimmed, "extension": rest} if rest else trimmed
+
+
+_BASE: Final = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def _kind(canonical: str, element: Resource) -> str | None:
+    """The resource type of a definitionExtract: the core StructureDefinition's name, else the
+    first step of the paths its items name under that canonical (a profile)."""
+    if canonical.startswith(_BASE) and "/" not in canonical.removeprefix(_BASE):
+        return canonical.removeprefix(_BASE)
+    stack = list(element.get("item", []))
+    while stack:
+        item = stack.pop(0)
+        if not isinstance(item, dict):
+            continue
+        definition = str(item.get("definition", ""))
+        if definition.startswith(canonical + "#"):
+            return definition.split("#", 1)[1].split(".")[0]
+        stack += item.get("item", [])
+    return None

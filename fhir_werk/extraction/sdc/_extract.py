@@ -5,7 +5,7 @@ from __future__ import annotations
 from fhir_werk.extraction.sdc._engine import Run
 from fhir_werk.extraction.sdc._modified import modifications_only
 from fhir_werk.extraction.sdc._shape import shape_issues
-from fhir_werk.extraction.sdc._unsupported import unsupported
+from fhir_werk.extraction.sdc._unsupported import orphans, unsupported
 from fhir_werk.shared import InvalidInputError, Resource, issue, outcome
 
 
@@ -50,7 +50,7 @@ def extract(
         raise InvalidInputError(outcome(wrong), status=422)
     run = Run(response, questionnaire)
     bundle = _guarded(run)
-    issues = unsupported(questionnaire) + run.issues
+    issues = unsupported(questionnaire) + orphans(questionnaire) + run.issues
     if comparison_source is not None:
         bundle = modifications_only(bundle, _guarded(Run(comparison_source, questionnaire)))
     return bundle, outcome(issues)

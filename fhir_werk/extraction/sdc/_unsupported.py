@@ -25,11 +25,6 @@ _NOT_DONE: Final = {
         "observationExtractEntry (fullUrl, resourceId ... van een Observation)",
         "observationExtractEntry (an Observation's fullUrl, resourceId ...)",
     ),
-    DEFINITION_EXTRACT: (
-        "extractie op definitie (definitionExtract)",
-        "definition-based extraction (definitionExtract)",
-    ),
-    DEFINITION_EXTRACT_VALUE: ("definitionExtractValue", "definitionExtractValue"),
     ITEM_EXTRACTION_CONTEXT: (
         "extractie op definitie (itemExtractionContext)",
         "definition-based extraction (itemExtractionContext)",
@@ -58,6 +53,21 @@ _MESSAGES: Final = {
     "missing-bundle": (
         "Het bundelsjabloon {0!r} (templateExtractBundle) is geen Bundle in Questionnaire.contained.",
         "The bundle template {0!r} (templateExtractBundle) is not a Bundle in Questionnaire.contained.",
+    ),
+    "definition-type": (
+        "Van de definitie {0!r} (definitionExtract) is het resourcetype niet te bepalen; "
+        "er is niets uit geëxtraheerd.",
+        "The resource type of the definition {0!r} (definitionExtract) cannot be told; "
+        "nothing was extracted.",
+    ),
+    "definition-path": (
+        "Het pad {0!r} bestaat niet in het R4-model; die waarde is niet geëxtraheerd.",
+        "The path {0!r} does not exist in the R4 model; that value was not extracted.",
+    ),
+    "orphan-value": (
+        "definitionExtractValue staat niet onder een definitionExtract: er is geen resource om "
+        "{0!r} in te zetten.",
+        "definitionExtractValue is not under a definitionExtract: there is no resource to put {0!r} in.",
     ),
     "unknown-part": (
         "Het deel {0!r} van templateExtract is onbekend en is genegeerd.",
@@ -133,4 +143,26 @@ def unsupported(questionnaire: Resource) -> list[Resource]:
                 for part in extension.get("extension", ()):
                     if isinstance(part, dict) and part.get("url") not in _PARTS:
                         found.append(template_issue("unknown-part", where, str(part.get("url"))))
+    return found
+
+
+def _has(element: Resource, url: str) -> bool:
+    return any(isinstance(e, dict) and e.get("url") == url for e in element.get("extension") or ())
+
+
+def orphans(questionnaire: Resource) -> list[Resource]:
+    """A warning for each definitionExtractValue with no definitionExtract on it or above it."""
+    found: list[Resource] = []
+
+    def walk(items: list[Resource], path: str, inside: bool) -> None:
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            here = f"{path}/{item.get('linkId')}" if path else str(item.get("linkId"))
+            within = inside or _has(item, DEFINITION_EXTRACT)
+            if not within and _has(item, DEFINITION_EXTRACT_VALUE):
+                found.append(template_issue("orphan-value", here, str(item.get("linkId"))))
+            walk(item.get("item") or [], here, within)
+
+    walk(questionnaire.get("item") or [], "", _has(questionnaire, DEFINITION_EXTRACT))
     return found
