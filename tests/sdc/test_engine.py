@@ -417,7 +417,7 @@ def _definition_value(path: str, **value: Any) -> dict[str, Any]:
 
 
 def test_definition_based_extraction_builds_resources_from_item_definitions() -> None:
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "linkId": "patient",
             "type": "group",
