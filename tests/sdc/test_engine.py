@@ -512,3 +512,27 @@ def test_definition_based_extraction_builds_resources_from_item_definitions() ->
         "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}]},
     }
     assert [(i["severity"], i["expression"]) for i in outcome["issue"]] == [("warning", ["stray"])]
+
+
+def test_context_and_qitem_are_the_response_item_and_its_definition() -> None:
+    basic = {
+        "resourceType": "Basic",
+        "id": "b",
+        "code": {
+            "_text": _value("%qitem.text"),
+            "coding": [
+                {
+                    "extension": [{"url": CONTEXT, "valueString": "answer.value"}],
+                    "_code": _value("%context.linkId"),
+                }
+            ],
+        },
+    }
+    item = {"linkId": "q1", "text": "Vraag een", "type": "string", "extension": [_template_extract("b")]}
+    bundle, _ = extract(
+        _response([{"linkId": "q1", "answer": [{"valueString": "x"}]}]), _questionnaire([basic], [item])
+    )
+    assert bundle["entry"][0]["resource"] == {
+        "resourceType": "Basic",
+        "code": {"text": "Vraag een", "coding": [{"code": "q1"}]},
+    }

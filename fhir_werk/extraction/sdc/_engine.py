@@ -93,7 +93,11 @@ class Run:
 
     def bundle(self) -> Resource:
         """The transaction Bundle: the templateExtractBundle's, else a new one, with every entry."""
-        env: dict[str, Any] = {"resource": self.response, "questionnaire": self.questionnaire}
+        env: dict[str, Any] = {
+            "resource": self.response,
+            "questionnaire": self.questionnaire,
+            "context": self.response,
+        }
         env = self._scope(self.questionnaire, self.response, env, "", "Questionnaire")
         bundle: Resource = {"resourceType": "Bundle", "type": "transaction"}
         for extension in _extensions(self.questionnaire, TEMPLATE_EXTRACT_BUNDLE):
@@ -148,7 +152,9 @@ class Run:
                 step = str(link_id) if number == 1 else f"{link_id}#{number}"
                 where = seed = f"{path}/{step}" if path else step
                 context = typed(r_item, "QuestionnaireResponse.item")
-                scope = self._scope(q_item, context, env, seed, where)
+                # SDC's extraction variables: %context the response item, %qitem its definition.
+                here_env = {**env, "context": context, "qitem": typed(q_item, "Questionnaire.item")}
+                scope = self._scope(q_item, context, here_env, seed, where)
                 if here[0]:
                     yield from self._observations(q_item, r_item, here[1], where, seed)
                 yield from self._definitions(q_item, r_item, context, scope, where, seed)
