@@ -236,8 +236,10 @@ def test_what_is_not_supported_is_an_issue_where_it_is_used() -> None:
     assert len(outcome["issue"]) == 3
 
 
-def test_a_failing_expression_and_a_missing_template_are_errors_at_their_item() -> None:
-    broken = {"resourceType": "Basic", "id": "t", "_created": _value("%notDefined")}
+@pytest.mark.parametrize("expression", ["%notDefined", "item.where(linkId=='x'))((", "answer.value +"])
+def test_a_failing_expression_and_a_missing_template_are_errors_at_their_item(expression: str) -> None:
+    # fhirpathpy's parser recovers from a syntax error silently; the engine does not.
+    broken = {"resourceType": "Basic", "id": "t", "_created": _value(expression)}
     items = [
         {"linkId": "a", "type": "string", "extension": [_template_extract("t")]},
         {"linkId": "b", "type": "string", "extension": [_template_extract("nowhere")]},

@@ -23,12 +23,34 @@ class ExpressionError(Exception):
     """An expression that does not parse or fails on the data (the message says why)."""
 
 
+def _check_syntax(expression: str) -> None:
+    """Raise on a syntax error: fhirpathpy's own parser recovers from one silently and evaluates
+    what is left, which would give a wrong value without a word."""
+    from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped]
+    from antlr4.error.ErrorListener import ErrorListener  # type: ignore[import-untyped]
+    from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
+    from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
+
+    class Strict(ErrorListener):  # type: ignore[misc]
+        def syntaxError(self, recognizer: Any, symbol: Any, line: int, column: int, msg: str, e: Any) -> None:  # noqa: N802 (ANTLR's name)
+            raise ExpressionError(f"{expression}: syntax error at {column}: {msg}")
+
+    lexer = FHIRPathLexer(InputStream(expression))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(Strict())
+    parser = FHIRPathParser(CommonTokenStream(lexer))
+    parser.removeErrorListeners()
+    parser.addErrorListener(Strict())
+    parser.entireExpression()  # type: ignore[no-untyped-call]  # to the end: trailing tokens too
+
+
 @cache
 def _compiled(expression: str) -> Evaluator:
     # Imported here: fhirpathpy with its ANTLR parser and R4 model is ~45 ms of a cold command.
     from fhirpathpy import compile as fhirpath_compile
     from fhirpathpy.models import models
 
+    _check_syntax(expression)
     # select(...) binds $this at the top level, which SDC templates use ("$this", "first()").
     function: Evaluator = fhirpath_compile(f"select({expression})", models["r4"], {"returnRawData": True})
     return function
@@ -46,6 +68,8 @@ def evaluate(expression: str, context: Any, env: dict[str, Any]) -> list[Any]:
     FHIRPath values and plain values out, primitives that are only an extension left out."""
     try:
         function = _compiled(expression)
+    except ExpressionError:
+        raise
     except Exception as error:  # fhirpathpy raises bare Exceptions for syntax errors
         raise ExpressionError(f"{expression}: {error}") from error
     try:
