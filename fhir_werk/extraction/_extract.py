@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from fhir_werk.extraction._form import Form, compiled_form
-from fhir_werk.extraction._identity import Extracted, build_bundle, json_copy
+from fhir_werk.extraction._identity import Extracted, build_bundle
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
 from fhir_werk.shared import (
     InvalidInputError,
