@@ -22,8 +22,8 @@ from fhir_werk.extraction._identity import Extracted, build_bundle
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
-from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.extraction._werk_plan import PlanContext, plan_context
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
 from fhir_werk.shared import (
     InvalidInputError,
