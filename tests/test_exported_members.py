@@ -18,6 +18,7 @@ STAGES = (
     "authoring",
     "validation",
     "extraction",
+    "extraction.sdc",
     "client",
     "delivery",
     "interop",
