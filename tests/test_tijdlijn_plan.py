@@ -232,6 +232,10 @@ def test_the_milestone_tasks_go_to_hapi_and_a_recomputation_updates_them_in_plac
     response["subject"] = {"reference": f"Patient/tijdlijn-{uuid.uuid4().hex[:12]}"}
     headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
     with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=60) as http:
+        # HAPI checks codes against the CodeSystem it holds: give it the one this checkout publishes.
+        for name in ("CodeSystem-re-integratie-grondslag.json",):
+            system = json.loads((ROOT / "questionnaires/fhir" / name).read_text(encoding="utf-8"))
+            assert http.put(f"/CodeSystem/{system['id']}", json=system).status_code in (200, 201)
         patient = response["subject"]["reference"].split("/")[1]
         assert (
             http.put(f"/Patient/{patient}", json={"resourceType": "Patient", "id": patient}).status_code
