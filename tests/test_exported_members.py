@@ -13,10 +13,12 @@ import fhir_werk
 
 STAGES = (
     "shared",
+    "reintegratie",
     "publishing",
     "authoring",
     "validation",
     "extraction",
+    "extraction.sdc",
     "client",
     "delivery",
     "interop",
