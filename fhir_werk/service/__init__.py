@@ -17,7 +17,7 @@ from fhir_werk.service.storage._audit import SqlAuditLog
 from fhir_werk.service.storage._database import make_engine, migrate, open_database
 from fhir_werk.service.storage._folder_import import import_folder_files
 from fhir_werk.service.storage._ledger import SqlLedger
-from fhir_werk.service.storage._queue import Job, depth, drop, jobs, retry
+from fhir_werk.service.storage._queue import Job, depth, drop, jobs, retry, retry_dead
 from fhir_werk.service.storage._store import Store
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "open_database",
     "read_settings_file",
     "retry",
+    "retry_dead",
     "shown_database",
     "start_banner",
 ]

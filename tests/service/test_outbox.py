@@ -195,6 +195,27 @@ def test_outbox_list_retry_and_drop(client: TestClient, settings: ServiceSetting
     assert "Aflevering 999 bestaat niet" in missing.output
 
 
+def test_outbox_retry_dead_queues_every_dead_job_at_once_and_audits_it(
+    client: TestClient, settings: ServiceSettings
+) -> None:
+    rejected = RemoteRejectedError(bad_request("Het EPD weigert de bundel.", "The EPD rejects the bundle."))
+    ids = [post(client, example(identifier={"value": f"dood-{n}"})).json()["id"] for n in range(5)]
+    worker = _failing_worker(client, settings, rejected)
+    for _ in ids:
+        worker.deliver_one()
+    assert {_delivery(client, i)[0]["state"] for i in ids} == {"dead"}
+    done = _cli(settings, "outbox", "retry", "--dead")
+    assert done.exit_code == 0, done.output
+    assert len(json.loads(done.stderr)["jobs"]) == 5
+    assert {_delivery(client, i)[0]["state"] for i in ids} == {"queued"}
+    events = client.get("/fhir/AuditEvent").json()["entry"]
+    retried = [e["resource"] for e in events if "opnieuw klaargezet" in e["resource"].get("outcomeDesc", "")]
+    assert len(retried) == 1
+    assert retried[0]["agent"][0]["who"]["display"] == "fhir-werk outbox retry --dead"
+    assert _cli(settings, "outbox", "retry").exit_code == 2  # neither a number nor --dead
+    assert _cli(settings, "outbox", "retry", "1", "--dead").exit_code == 2
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::"])
 def test_serve_refuses_another_interface_without_auth(host: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--host", host], env={"FHIR_WERK_DATA_DIR": str(tmp_path)})

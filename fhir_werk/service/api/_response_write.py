@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from fastapi import Request
 from fastapi.responses import Response
 
+from fhir_werk.service.api._identifier import check_identifier
 from fhir_werk.service.api._response_ops import accepted, response_of
 from fhir_werk.service.api._review import check_named_goals
 from fhir_werk.service.api._service import BodyDep, Service, ServiceDep
@@ -110,6 +111,7 @@ def create(request: Request, service: ServiceDep, body: BodyDep) -> Response:
             return _written(request, found[0], 200)
     resource_id = new_id()
     prepared = service.store.prepared(response, resource_id, 1)
+    check_identifier(prepared)
     check_named_goals(service.engine, prepared)
     bundle = accepted(service, prepared)
     try:
@@ -194,6 +196,7 @@ def update(id: str, request: Request, service: ServiceDep, body: BodyDep) -> Res
         )
     version = current.version + 1
     prepared = service.store.prepared(response, id, version)
+    check_identifier(prepared)
     check_named_goals(service.engine, prepared)
     bundle = accepted(service, prepared)
     return _written(request, _store(service, Stored(id, version, prepared, bundle), current.version), 200)

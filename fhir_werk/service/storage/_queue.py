@@ -24,13 +24,15 @@ and was taken over cannot write its (late) result over the new holder's.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import sqlalchemy as sa
 
-from fhir_werk.service.core._time import now
+from fhir_werk.service.core._time import instant, now
+from fhir_werk.service.storage._audit import SqlAuditLog
 from fhir_werk.service.storage._database import writing
 from fhir_werk.service.storage._schema import deliveries
 
@@ -250,3 +252,37 @@ def depth(engine: sa.Engine) -> int:
             sa.select(sa.func.count()).select_from(deliveries).where(deliveries.c.state.in_(ACTIVE))
         ).scalar_one()
     return int(found)
+
+
+def retry_dead(engine: sa.Engine, *, by: str = "fhir-werk outbox retry --dead") -> list[int]:
+    """Queue every dead job again at once, attempts reset (after an outage the dead are many;
+    one call each took minutes), and audit it as one event. The jobs queued again."""
+    with writing(engine) as db:
+        dead = [
+            int(job)
+            for job in db.execute(sa.select(deliveries.c.job).where(deliveries.c.state == "dead")).scalars()
+        ]
+        if dead:
+            db.execute(
+                deliveries.update()
+                .where(deliveries.c.job.in_(dead), deliveries.c.state == "dead")
+                .values(state="queued", attempts=0, next_try=now(), claimed_until=None, updated=now())
+            )
+    SqlAuditLog(engine).write(_retry_event(dead, by))
+    return dead
+
+
+def _retry_event(jobs: list[int], by: str) -> dict[str, Any]:
+    numbers = ", ".join(map(str, jobs))
+    return {
+        "resourceType": "AuditEvent",
+        "id": str(uuid.uuid4()),
+        "type": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110100"},
+        "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": "update"}],
+        "action": "U",
+        "recorded": instant(now()),
+        "outcome": "0",
+        "outcomeDesc": f"{len(jobs)} mislukte aflevering(en) opnieuw klaargezet: {numbers}."[:1000],
+        "agent": [{"who": {"display": by}, "requestor": True}],
+        "source": {"observer": {"display": "fhir-werk"}},
+    }
