@@ -1,8 +1,9 @@
-"""A follow-up that adds nothing new keeps the plan whole (issue 20, item 2).
+"""A follow-up that adds nothing new keeps the plan whole (issue 20, items 2 and 3).
 
-The review of the earlier agreements and goals is filled in, steps 3 and 4 add nothing: the
-extraction still holds the CarePlan Werk with the review's statuses, so they reach the plan and the
-EPD; with the earlier consent carried over (as the page does) the Consent is there too.
+The review of the earlier agreements and goals is filled in, steps 3 and 4 add nothing but the
+earlier consent, carried over (as the page does): the extraction holds the CarePlan Werk with the
+review's statuses and the Consent, so both reach the plan and the EPD. Without step 4 at all the
+required consent question is missing, and the completed response is refused, not half-extracted.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from fhir_werk.extraction import extract, render_werk_section
-from fhir_werk.shared import Resource
+from fhir_werk.shared import InvalidInputError, Resource
 
 SECOND = Path(__file__).parents[1] / "questionnaires" / "voorbeelden" / "vervolg"
 SECOND /= "QuestionnaireResponse-sanne-vervolggesprek.json"
@@ -37,8 +40,8 @@ def _statuses(plan: Resource) -> dict[str, str]:
     return {a["detail"]["description"]: a["detail"]["status"] for a in plan.get("activity", [])}
 
 
-def test_a_review_without_step_4_still_updates_the_plan_with_its_statuses() -> None:
-    bundle = extract(_follow_up(None))
+def test_a_review_with_the_earlier_consent_and_nothing_new_updates_the_plan() -> None:
+    bundle = extract(_follow_up({"delen"}))
     (plan,) = _of(bundle, "CarePlan")
     assert _statuses(plan) == {
         "Rooster bespreken met de praktijkhouder.": "completed",
@@ -48,13 +51,19 @@ def test_a_review_without_step_4_still_updates_the_plan_with_its_statuses() -> N
     text = render_werk_section(bundle)
     assert "Rooster bespreken met de praktijkhouder. (uiterlijk 2026-11-16) [gedaan]" in text
     assert "[loopt nog]" in text
-
-
-def test_the_same_plan_as_with_step_4_apart_from_what_step_4_adds() -> None:
     whole = _of(extract(_follow_up({"afspraak", "delen", "vervolggesprek"})), "CarePlan")[0]
-    bare = _of(extract(_follow_up(None)), "CarePlan")[0]
-    assert bare["identifier"] == whole["identifier"]
-    assert _statuses(bare).items() <= _statuses(whole).items()
+    assert plan["identifier"] == whole["identifier"]
+    assert _statuses(plan).items() <= _statuses(whole).items()
+
+
+def test_a_completed_follow_up_without_step_4_is_refused_for_its_consent_question() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        extract(_follow_up(None))
+    issues = refused.value.outcome["issue"]
+    assert [i["expression"][0] for i in issues if i["severity"] == "error"] == [
+        "QuestionnaireResponse.item.where(linkId='stap-4').item.where(linkId='delen')"
+        ".item.where(linkId='delen-toestemming')"
+    ]
 
 
 def test_a_review_with_the_earlier_consent_carried_over_gives_plan_and_consent() -> None:
@@ -62,9 +71,3 @@ def test_a_review_with_the_earlier_consent_carried_over_gives_plan_and_consent()
     assert len(_of(bundle, "CarePlan")) == 1
     (consent,) = _of(bundle, "Consent")
     assert consent["status"] == "active"
-
-
-def test_without_a_review_no_plan_is_invented() -> None:
-    response = _follow_up(None)
-    response["item"] = [i for i in response["item"] if not i["linkId"].startswith("terugblik")]
-    assert _of(extract(response), "CarePlan") == []

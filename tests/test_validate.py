@@ -595,7 +595,16 @@ CASES: list[tuple[str, Mutation, list[tuple[str, str, str | None, str]]]] = [
     (
         "answer-to-disabled-question",
         _set(("werkt",), [{"valueBoolean": False}]),
-        [("error", "business-rule", at("startdatum"), f"Vraag 'startdatum' {DISABLED}")],
+        [
+            ("error", "business-rule", at("startdatum"), f"Vraag 'startdatum' {DISABLED}"),
+            # "werkt: nee" opens the section reden-groep, left out: its required question is missing.
+            (
+                "error",
+                "required",
+                at("reden-groep", "reden"),
+                "Vraag 'reden' is verplicht maar niet beantwoord.",
+            ),
+        ],
     ),
     (
         "answer-inside-disabled-group",
@@ -789,7 +798,23 @@ def test_required_item_disabled_by_enable_when_is_not_missing() -> None:
     qr = copy.deepcopy(VALID)
     _set(("werkt",), [{"valueBoolean": False}])(qr)
     _drop("startdatum")(qr)
+    qr["item"].insert(
+        5, {"linkId": "reden-groep", "item": [{"linkId": "reden", "answer": [{"valueString": "ziek"}]}]}
+    )
     assert not has_errors(validate(qr))
+
+
+def test_required_question_of_an_enabled_section_left_out_is_missing() -> None:
+    """A group that occurs once is a section of every form: leaving it out does not make its
+    required questions optional (issue 20, item 3); in an in-progress response it is a warning."""
+    qr = copy.deepcopy(VALID)
+    _set(("werkt",), [{"valueBoolean": False}])(qr)
+    _drop("startdatum")(qr)
+    assert summary(validate(qr)) == [
+        ("error", "required", at("reden-groep", "reden"), "Vraag 'reden' is verplicht maar niet beantwoord."),
+    ]
+    qr["status"] = "in-progress"
+    assert [i["severity"] for i in validate(qr)["issue"] if i["code"] == "required"] == ["warning"]
 
 
 def test_required_question_inside_enabled_group_is_missing() -> None:

@@ -171,9 +171,14 @@ def check_required(container: Container, roots: list[QItem], checks: Checks) -> 
         return
     children = container.qdef.children if container.qdef is not None else roots
     for qdef in children:
+        present = [n for n in container.nodes if n.qdef is qdef]
+        if not present and not qdef.required and _a_section(qdef):
+            yield from _required_in_left_out_section(
+                qdef, container, item_path(container.path, qdef.link_id), checks
+            )
+            continue
         if not qdef.required or qdef.type == "display":
             continue
-        present = [n for n in container.nodes if n.qdef is qdef]
         if any(has_answer(n.item) for n in present):
             continue
         if not checks.enablement.would_be_enabled(qdef, container.owner):
@@ -186,6 +191,37 @@ def check_required(container: Container, roots: list[QItem], checks: Checks) -> 
             nl = f"Vraag '{qdef.link_id}' is verplicht maar niet beantwoord."
             en = f"Item '{qdef.link_id}' is required but has no answer."
         yield issue(checks.required_severity, "required", nl, en, where)
+
+
+def _a_section(qdef: QItem) -> bool:
+    """A group that occurs once: a section of the form, not an optional, repeatable entry."""
+    return qdef.is_group and not qdef.repeats
+
+
+def _required_in_left_out_section(section: QItem, container: Container, path: str, checks: Checks) -> Issues:
+    """The enabled required items of a section the response leaves out altogether.
+
+    A section (a group that occurs once, say "Stap 1") is part of every filled-in form; leaving it
+    out does not make its required questions optional, or a completed response could skip them
+    all by answering nothing in the section (issue 20, item 3). Groups that repeat stay optional
+    entries: their required items count only in the repetitions that are there.
+    """
+    if not checks.enablement.would_be_enabled(section, container.owner):
+        return
+    for qdef in section.children:
+        where = item_path(path, qdef.link_id)
+        if qdef.required and qdef.type != "display":
+            if checks.enablement.would_be_enabled(qdef, container.owner):
+                nl, en = _kind(qdef)
+                yield issue(
+                    checks.required_severity,
+                    "required",
+                    f"{nl} '{qdef.link_id}' is verplicht maar niet beantwoord.",
+                    f"{en} '{qdef.link_id}' is required but has no answer.",
+                    where,
+                )
+        elif _a_section(qdef):
+            yield from _required_in_left_out_section(qdef, container, where, checks)
 
 
 # --- the walk ----------------------------------------------------------------------------

@@ -118,6 +118,8 @@ def test_the_follow_up_starts_from_the_first_and_the_chart_has_two_points_per_sc
     page.get_by_role("option", name="Patiënt (ikzelf)").click()
     keyboard_type(page, field(page, "afspraak-wanneer"), "01-02-2027")
     choose(page, "delen-toestemming", "Nee").click()
+    # The date still ahead from the first conversation is carried over: replaced by a new one.
+    field(page, "vervolggesprek").fill("")
     keyboard_type(page, field(page, "vervolggesprek"), "01-04-2027")
     page.get_by_role("button", name="Afronden en versturen").click()
     page.locator("#plan-kop, #melding .fout").first.wait_for()

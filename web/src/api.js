@@ -5,10 +5,12 @@ const FHIR = 'application/fhir+json';
 const BASE = new URL('fhir', document.baseURI).href.replace(/\/$/, '');
 
 export class ApiError extends Error {
-  constructor(status, message, details = []) {
+  constructor(status, message, details = [], issues = []) {
     super(message);
     this.status = status;
     this.details = details;
+    // The errors as {code, text, where}: the page words them for a patient (main.js, refusal).
+    this.issues = issues;
   }
 }
 
@@ -32,6 +34,12 @@ function outcomeLines(outcome) {
       const where = (issue.expression || [])[0];
       return where ? `${text} (bij ${where})` : text;
     });
+}
+
+function outcomeIssues(outcome) {
+  return (outcome.issue || [])
+    .filter((issue) => issue.severity === 'error' || issue.severity === 'fatal')
+    .map((issue) => ({ code: issue.code, text: issue.details?.text || issue.diagnostics || 'Onbekende fout.', where: (issue.expression || [])[0] || '' }));
 }
 
 // Sign-in: a bearer token of the institution's authorization server (the service checks it:
@@ -88,9 +96,9 @@ async function request(method, path, body, headers = {}) {
     data = null;
   }
   if (!response.ok) {
-    const lines = data?.resourceType === 'OperationOutcome' ? outcomeLines(data) : [];
+    const outcome = data?.resourceType === 'OperationOutcome' ? data : { issue: [] };
     const general = STATUS_TEXT[response.status] || `De dienst gaf een fout (${response.status}).`;
-    throw new ApiError(response.status, general, lines);
+    throw new ApiError(response.status, general, outcomeLines(outcome), outcomeIssues(outcome));
   }
   return { data, etag: response.headers.get('ETag') };
 }

@@ -7,6 +7,7 @@ import {
   BaseRenderer,
   buildForm,
   getResponse,
+  removeEmptyAnswersFromResponse,
   RendererThemeProvider,
   useRendererQueryClient,
 } from '@aehrc/smart-forms-renderer';
@@ -16,6 +17,25 @@ import { datum, fhirDatum, RENDERER_TEKST } from './dutch.js';
 
 let root = null;
 let element = null;
+let shown = null;
+// The date fields whose text is no date (31-02-2026): saving and sending wait for them, so no
+// date is dropped silently. Keyed by the field's id; the value is the question's text.
+const wrongDates = new Map();
+
+// [{id, text}] of every shown date field whose text is not a date; each marked at its field.
+export function invalidDates() {
+  const found = [];
+  for (const [id, text] of wrongDates) {
+    const input = document.getElementById(id);
+    if (input) {
+      input.dispatchEvent(new FocusEvent('focusout', { bubbles: true }));
+      found.push({ id, text });
+    } else {
+      wrongDates.delete(id);
+    }
+  }
+  return found;
+}
 
 // A date as DD-MM-JJJJ in a plain text field: the renderer's own date field shows DD/MM/YYYY.
 function DatumVraag({ qItem, qrItem, onQrItemChange, parentRepeatGroupIndex }) {
@@ -27,6 +47,11 @@ function DatumVraag({ qItem, qrItem, onQrItemChange, parentRepeatGroupIndex }) {
     const value = event.target.value;
     setText(value);
     const date = fhirDatum(value);
+    if (value.trim() !== '' && !date) {
+      wrongDates.set(id, qItem.text);
+    } else {
+      wrongDates.delete(id);
+    }
     if (value.trim() === '') {
       setWrong(false);
       onQrItemChange({ linkId: qItem.linkId, text: qItem.text });
@@ -165,6 +190,7 @@ function repair(node) {
 
 export async function show(target, questionnaire, response) {
   element = target;
+  shown = questionnaire;
   await buildForm({
     questionnaire,
     questionnaireResponse: response ?? undefined,
@@ -198,7 +224,10 @@ export async function show(target, questionnaire, response) {
   root.render(h(Form));
 }
 
-export const response = () => getResponse();
+// The answers as they are sent: without those of items that earlier answers disabled (the
+// renderer keeps them, e.g. "met wie delen" after the consent became "Nee", and the service then
+// refuses the response for answering a disabled question).
+export const response = () => removeEmptyAnswersFromResponse(shown, getResponse());
 
 // Shows only the given top-level items (and everything inside them).
 export function only(linkIds, all) {

@@ -25,18 +25,35 @@ function clearMessage() {
   $('melding').replaceChildren();
 }
 
-function message(text, details = [], kind = 'fout') {
+function message(text, details = [], kind = 'fout', ...extra) {
   $('melding').replaceChildren(
-    el('div', { class: `bericht ${kind}` }, el('p', {}, text), details.length ? el('ul', {}, details.map((d) => el('li', {}, d))) : null),
+    el('div', { class: `bericht ${kind}` }, el('p', {}, text), details.length ? el('ul', {}, details.map((d) => el('li', {}, d))) : null, ...extra),
   );
   $('melding').scrollIntoView?.({ block: 'nearest' });
+}
+
+// A refusal of the service in plain Dutch: a patient reads which question it is about, never a
+// linkId or a FHIRPath; those stay for the clinician, folded away under "Details".
+function refusal(error) {
+  const lines = error.issues.map((issue) => {
+    const linkId = /linkId='([^']+)'\)$/.exec(issue.where || '')?.[1];
+    const question = linkId && questionText(linkId);
+    if (question && issue.code === 'required') return link(linkId, `Nog niet beantwoord: ‘${question}’`);
+    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet.`);
+    return el('span', {}, issue.text.replace(/'[a-z0-9-]+'/g, '').replace(/\s+/g, ' '));
+  });
+  const details = el('details', { class: 'details' }, el('summary', {}, 'Details voor de hulpverlener'),
+    el('ul', {}, error.issues.map((issue) => el('li', {}, `${issue.text}${issue.where ? ` (bij ${issue.where})` : ''}`))));
+  message(error.message, [], 'fout', el('ul', {}, lines.map((line) => el('li', {}, line))), details);
 }
 
 function explain(error) {
   if (error instanceof ApiError && error.status === 401) {
     session.clear();
   }
-  if (error instanceof ApiError) {
+  if (error instanceof ApiError && error.issues.length && state.questionnaire) {
+    refusal(error);
+  } else if (error instanceof ApiError) {
     message(error.message, error.details);
   } else {
     // A bug of the page itself: say so plainly, and keep the details out of the console.
@@ -51,6 +68,106 @@ async function guarded(action) {
   } catch (error) {
     explain(error);
   }
+}
+
+// --- questions ------------------------------------------------------------------------------
+
+function eachItem(items, visit, parents = []) {
+  for (const item of items || []) {
+    visit(item, parents);
+    eachItem(item.item, visit, [...parents, item]);
+  }
+}
+
+function questionText(linkId) {
+  let found = null;
+  eachItem(state.questionnaire?.item, (item) => {
+    if (item.linkId === linkId) found = item.text || item.linkId;
+  });
+  return found;
+}
+
+// The step whose items hold this element of the form.
+function stepOf(node) {
+  return state.steps.findIndex((step) => (step.items || []).some((id) => document.querySelector(`#form [data-linkid="${CSS.escape(id)}"]`)?.contains(node)));
+}
+
+// Goes to the question (its step first) and puts the focus in it.
+function showQuestion(node) {
+  const index = stepOf(node);
+  if (index >= 0 && index !== state.step) goTo(index);
+  node.scrollIntoView?.({ block: 'center' });
+  const control = node.matches('input, textarea, button') ? node : node.querySelector('input:not([type="hidden"]), textarea:not([aria-hidden="true"]), [role="combobox"], button');
+  (control || node).focus();
+}
+
+function link(linkId, text, n = 0, node = null) {
+  const target = node || document.querySelectorAll(`#form [data-linkid="${CSS.escape(linkId)}"]`)[n];
+  if (!target) return el('span', {}, text);
+  const a = el('a', { href: `#${target.id || ''}`, class: 'naar-vraag' }, text);
+  a.onclick = (event) => {
+    event.preventDefault();
+    showQuestion(target);
+  };
+  return a;
+}
+
+const answered = (item) => (item?.answer || []).some((a) => Object.keys(a).some((k) => k.startsWith('value'))) || (item?.item || []).some(answered);
+
+// What is required and still empty, per step, by the form's own rules as the renderer shows them:
+// an item the renderer does not draw is disabled (enableWhen) and never missing. A required item
+// inside a repeating group counts only in a repetition that has some answer (an entry left empty
+// is no entry); sections (groups that occur once) are part of every form.
+function missingAnswers() {
+  const response = form.response();
+  const missing = [];
+  eachItem(state.questionnaire.item, (qitem, parents) => {
+    if (!qitem.required || qitem.type === 'display') return;
+    const repeating = parents.findLast((p) => p.repeats);
+    const drawn = [...document.querySelectorAll(`#form [data-linkid="${CSS.escape(qitem.linkId)}"]`)];
+    if (!drawn.length) return;
+    if (!repeating) {
+      const given = [];
+      eachItem(response.item, (r) => r.linkId === qitem.linkId && given.push(r));
+      if (!given.some(answered)) missing.push({ linkId: qitem.linkId, text: qitem.text, node: drawn[0] });
+      return;
+    }
+    const entries = [];
+    eachItem(response.item, (r) => r.linkId === repeating.linkId && entries.push(r));
+    entries.filter(answered).forEach((entry, n) => {
+      let has = false;
+      eachItem(entry.item, (r) => { if (r.linkId === qitem.linkId && answered(r)) has = true; });
+      if (!has) missing.push({ linkId: qitem.linkId, text: qitem.text, node: drawn[n] || drawn[0] });
+    });
+  });
+  return missing;
+}
+
+// Missing answers and impossible dates, listed per step, each a link to its question; true when
+// there is something to mend (nothing is then saved or sent).
+function blocked(completing) {
+  const dates = form.invalidDates().map(({ id, text }) => ({ node: document.getElementById(id), text: `Deze datum bestaat niet: ‘${text}’` }));
+  const missing = completing ? missingAnswers().map((m) => ({ node: m.node, text: `Nog niet beantwoord: ‘${m.text}’` })) : [];
+  const problems = [...dates, ...missing];
+  if (!problems.length) return false;
+  const perStep = new Map();
+  for (const problem of problems) {
+    const index = stepOf(problem.node);
+    if (!perStep.has(index)) perStep.set(index, []);
+    perStep.get(index).push(problem);
+  }
+  const sections = [...perStep.entries()].sort((a, b) => a[0] - b[0]).map(([index, list]) =>
+    el('div', { class: 'ontbreekt' },
+      el('h3', {}, state.steps[index]?.title || 'Elders'),
+      el('ul', {}, list.map((p) => el('li', {}, link(null, p.text, 0, p.node)))),
+    ));
+  message(
+    dates.length && !missing.length
+      ? 'Een datum klopt niet. Verbeter hem (DD-MM-JJJJ) of maak het veld leeg; er is nog niets opgeslagen.'
+      : 'Er ontbreken nog antwoorden. Vul ze in; er is nog niets verstuurd.',
+    [], 'fout', ...sections,
+  );
+  return true;
 }
 
 // --- steps ----------------------------------------------------------------------------------
@@ -130,7 +247,7 @@ function formButtons(index) {
   $('knop-vorige').onclick = () => (first ? start() : goTo(index - 1));
   $('knop-opslaan').onclick = () =>
     guarded(async () => {
-      await save('in-progress');
+      if (!(await save('in-progress'))) return;
       message(`Uw concept is opgeslagen (${datum(new Date().toISOString().slice(0, 10))}). U kunt later verder gaan.`, [], 'gelukt');
     });
   if (last) {
@@ -143,6 +260,9 @@ function formButtons(index) {
 // --- saving ---------------------------------------------------------------------------------
 
 async function save(status) {
+  if (blocked(status === 'completed')) {
+    return null;
+  }
   const response = responseForService(structuredClone(form.response()));
   const q = state.questionnaire;
   response.resourceType = 'QuestionnaireResponse';
@@ -168,7 +288,9 @@ async function save(status) {
 
 async function submit() {
   const stored = await save('completed');
-  await showPlan(stored);
+  if (stored) {
+    await showPlan(stored);
+  }
 }
 
 // --- the plan -------------------------------------------------------------------------------
