@@ -188,7 +188,7 @@ class Run:
                 run,
                 lambda path, at: self.issues.append(template_issue("definition-path", at, path)),
             )
-            own = builder._path(element.get("definition"))
+            own = builder.path_of(element.get("definition"))
             if own is not None and element.get("type") != "group":
                 for answer in r_item.get("answer", ()):
                     key = (
