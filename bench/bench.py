@@ -400,6 +400,11 @@ def main() -> None:
         "--service-seconds", type=float, help="seconds of each service load run (default 30, --quick 10)"
     )
     parser.add_argument("--no-postgresql", action="store_true", help="the service section on SQLite only")
+    parser.add_argument(
+        "--conformance",
+        action="store_true",
+        help="also the SDC conformance cases, each beside CSIRO's engine (bench/conformance.py)",
+    )
     import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
 
     service.add_delivery_options(parser)  # --service-target fhir (with --push-base), --separate-worker
@@ -432,6 +437,11 @@ def main() -> None:
                 delivery=delivery,
             )
         print(_table(figures))
+        if args.conformance:
+            import conformance  # type: ignore[import-not-found,unused-ignore]  # bench/conformance.py
+
+            figures["conformance"] = conformance.run(args.quick)
+            print("\n".join(conformance.table(figures["conformance"])))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 

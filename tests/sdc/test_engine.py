@@ -223,8 +223,8 @@ def test_what_is_not_supported_is_an_issue_where_it_is_used() -> None:
     questionnaire, response = _conditions()
     questionnaire["item"][0]["extension"].append(
         {
-            "url": SDC + "sdc-questionnaire-observationExtractEntry",
-            "extension": [{"url": "fullUrl", "valueString": "1"}],
+            "url": SDC + "sdc-questionnaire-itemExtractionContext",
+            "valueExpression": {"language": "text/fhirpath", "expression": "%resource"},
         }
     )
     questionnaire["item"][0]["extension"][0]["extension"].append({"url": "somethingElse", "valueString": "1"})
@@ -313,7 +313,11 @@ def test_observation_based_extraction_follows_the_inherited_flag_with_unit_and_c
                         {
                             "url": "http://hl7.org/fhir/StructureDefinition/questionnaire-unit",
                             "valueCoding": kg,
-                        }
+                        },
+                        {
+                            "url": SDC + "sdc-questionnaire-observationExtractEntry",
+                            "extension": [{"url": "resourceId", "valueString": "'weight-1'"}],
+                        },
                     ],
                 },
                 {
@@ -343,9 +347,10 @@ def test_observation_based_extraction_follows_the_inherited_flag_with_unit_and_c
     response["author"] = {"reference": "Practitioner/d1"}
     bundle, outcome = extract(response, _questionnaire([], items, extension=[flag]))
     (entry,) = bundle["entry"]
-    assert entry["request"] == {"method": "POST", "url": "Observation"}
+    assert entry["request"] == {"method": "PUT", "url": "Observation/weight-1"}
     assert entry["resource"] == {
         "resourceType": "Observation",
+        "id": "weight-1",
         "status": "final",
         "category": [vital],
         "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},

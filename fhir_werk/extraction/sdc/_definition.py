@@ -11,16 +11,15 @@ a path. Repetition and types come from the R4 model (:mod:`._model`); a choice (
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
-from fhir_werk.extraction.sdc._fhirpath import to_json
+from fhir_werk.extraction.sdc._fhirpath import to_json, typed
 from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.extraction.sdc._model import choice, element
 from fhir_werk.extraction.sdc._urls import DEFINITION_EXTRACT, DEFINITION_EXTRACT_VALUE
 from fhir_werk.shared import Resource
 
 Evaluate = Callable[[str, Any], list[Any]]
-_BASE: Final = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def _parts(extension: Resource) -> dict[str, Resource]:
@@ -70,7 +69,7 @@ class Builder:
         self._run = run
         self._warn = warn
 
-    def _path(self, definition: Any) -> str | None:
+    def path_of(self, definition: Any) -> str | None:
         text = str(definition or "")
         if "#" not in text:
             return None
@@ -84,11 +83,9 @@ class Builder:
             if starts(q_item):
                 continue  # a resource of its own (the walk makes it)
             matching = [r for r in r_items if isinstance(r, dict) and r.get("linkId") == q_item.get("linkId")]
-            path = self._path(q_item.get("definition"))
+            path = self.path_of(q_item.get("definition"))
             here = f"{where}/{q_item.get('linkId')}" if where else str(q_item.get("linkId"))
             for r_item in matching:
-                from fhir_werk.extraction.sdc._fhirpath import typed
-
                 context = typed(r_item, "QuestionnaireResponse.item")
                 inner, inner_at = holder, at
                 if q_item.get("type") == "group" and path is not None:
@@ -112,7 +109,7 @@ class Builder:
             if not isinstance(extension, dict) or extension.get("url") != DEFINITION_EXTRACT_VALUE:
                 continue
             parts = _parts(extension)
-            path = self._path(
+            path = self.path_of(
                 (parts.get("definition") or {}).get("valueUri")
                 or (parts.get("definition") or {}).get("valueCanonical")
             )

@@ -25,6 +25,7 @@ from fhir_werk.extraction.sdc._template import Filler, expression_of
 from fhir_werk.extraction.sdc._unsupported import expression_issue, primitive_issue, template_issue
 from fhir_werk.extraction.sdc._urls import (
     CSIRO_PATCH_URL,
+    OBSERVATION_EXTRACT_ENTRY,
     TEMPLATE_EXTRACT,
     TEMPLATE_EXTRACT_BUNDLE,
     TEMPLATE_EXTRACT_CONTEXT,
@@ -54,6 +55,14 @@ def response_seed(response: Resource) -> str:
 
 def _extensions(element: Resource, url: str) -> list[Resource]:
     return [e for e in element.get("extension", ()) if isinstance(e, dict) and e.get("url") == url]
+
+
+def _parts_of(element: Resource, url: str) -> list[dict[str, Resource]]:
+    """Each ``url`` extension of ``element`` as its sub-extensions by name."""
+    return [
+        {str(p.get("url")): p for p in e.get("extension", ()) if isinstance(p, dict)}
+        for e in _extensions(element, url)
+    ]
 
 
 class Run:
@@ -156,7 +165,7 @@ class Run:
                 here_env = {**env, "context": context, "qitem": typed(q_item, "Questionnaire.item")}
                 scope = self._scope(q_item, context, here_env, seed, where)
                 if here[0]:
-                    yield from self._observations(q_item, r_item, here[1], where, seed)
+                    yield from self._observations(q_item, r_item, here[1], (context, scope), where, seed)
                 yield from self._definitions(q_item, r_item, context, scope, where, seed)
                 for extension in _extensions(q_item, TEMPLATE_EXTRACT):
                     yield from self._entries(extension, context, scope, where, seed)
@@ -188,7 +197,7 @@ class Run:
                 run,
                 lambda path, at: self.issues.append(template_issue("definition-path", at, path)),
             )
-            own = builder._path(element.get("definition"))
+            own = builder.path_of(element.get("definition"))
             if own is not None and element.get("type") != "group":
                 for answer in r_item.get("answer", ()):
                     key = (
@@ -222,16 +231,27 @@ class Run:
                 yield entry
 
     def _observations(
-        self, q_item: Resource, r_item: Resource, categories: list[Any], where: str, seed: str
+        self,
+        q_item: Resource,
+        r_item: Resource,
+        categories: list[Any],
+        at: tuple[Any, dict[str, Any]],
+        where: str,
+        seed: str,
     ) -> Iterator[Resource]:
         found, issues = observations(q_item, r_item, self.response, categories, where)
         self.issues += issues
+        # observationExtractEntry: fullUrl, resourceId and the request parts, as templateExtract's.
+        entry_parts = next(iter(_parts_of(q_item, OBSERVATION_EXTRACT_ENTRY)), {})
+        context, env = at
+
+        def run(expression: str, node: Any) -> list[Any]:
+            return self.evaluate(expression, node, env, where)
+
         for number, resource in enumerate(found, 1):
-            yield {
-                "fullUrl": f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{self._seed}{seed}/observation#{number}')}",
-                "resource": resource,
-                "request": {"method": "POST", "url": "Observation"},
-            }
+            entry = self._entry(resource, entry_parts, context, run, f"{seed}/observation#{number}")
+            if entry is not None:
+                yield entry
 
     def _entries(
         self, extension: Resource, context: Any, env: dict[str, Any], where: str, seed: str

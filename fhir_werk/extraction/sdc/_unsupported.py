@@ -14,17 +14,12 @@ from fhir_werk.extraction.sdc._urls import (
     DEFINITION_EXTRACT,
     DEFINITION_EXTRACT_VALUE,
     ITEM_EXTRACTION_CONTEXT,
-    OBSERVATION_EXTRACT_ENTRY,
     TARGET_STRUCTURE_MAP,
     TEMPLATE_EXTRACT,
 )
 from fhir_werk.shared import Resource, issue
 
 _NOT_DONE: Final = {
-    OBSERVATION_EXTRACT_ENTRY: (
-        "observationExtractEntry (fullUrl, resourceId ... van een Observation)",
-        "observationExtractEntry (an Observation's fullUrl, resourceId ...)",
-    ),
     ITEM_EXTRACTION_CONTEXT: (
         "extractie op definitie (itemExtractionContext)",
         "definition-based extraction (itemExtractionContext)",

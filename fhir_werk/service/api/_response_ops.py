@@ -9,6 +9,12 @@
 
 The body is the response itself or Parameters holding it as ``resource`` (``$validate``) or
 ``questionnaire-response`` (``$extract``).
+
+``$extract`` in SDC 4.0's Parameters form takes any Questionnaire: with a ``questionnaire`` other
+than the leidraad's, or a ``comparison-source-response`` (CSIRO's name; modifications only), the
+general engine (:mod:`fhir_werk.extraction.sdc`) extracts it and the answer is Parameters with
+``return`` (the Bundle) and ``issues`` (what it did not support or what failed), as the
+operation defines its outputs.
 """
 
 from __future__ import annotations
@@ -19,11 +25,13 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from fhir_werk.extraction import extract
+from fhir_werk.extraction.sdc import extract as sdc_extract
 from fhir_werk.publishing import assemble, needs_assembly
 from fhir_werk.service.api._service import BodyDep, Service, ServiceDep
 from fhir_werk.service.core._http import fhir_response, parse_resource
 from fhir_werk.service.core._routes import Route
 from fhir_werk.shared import (
+    BASE,
     InvalidInputError,
     NotFoundError,
     Resource,
@@ -39,16 +47,31 @@ EXTRACTED_STATUSES: Final = frozenset({"completed", "amended", "entered-in-error
 """Statuses whose responses are extracted and delivered; a draft or stopped one is only stored."""
 
 
+def _parameter(given: Resource, name: str, kind: str) -> Resource | None:
+    """The resource of kind ``kind`` that Parameters ``given`` holds as ``name``, if any."""
+    for part in given.get("parameter", []) if isinstance(given.get("parameter"), list) else []:
+        if isinstance(part, dict) and part.get("name") == name:
+            resource = part.get("resource")
+            if isinstance(resource, dict) and resource.get("resourceType") == kind:
+                return resource
+    return None
+
+
 def response_of(body: bytes, service: Service, parameter: str) -> Resource:
     """The QuestionnaireResponse in ``body``: itself, or inside Parameters as ``parameter``."""
-    given = parse_resource(body, ("QuestionnaireResponse", "Parameters"), service.settings.max_body_bytes)
+    return _response_in(_parsed(body, service), parameter)
+
+
+def _parsed(body: bytes, service: Service) -> Resource:
+    return parse_resource(body, ("QuestionnaireResponse", "Parameters"), service.settings.max_body_bytes)
+
+
+def _response_in(given: Resource, parameter: str) -> Resource:
     if given["resourceType"] == "QuestionnaireResponse":
         return given
-    for part in given.get("parameter", []) if isinstance(given.get("parameter"), list) else []:
-        if isinstance(part, dict) and part.get("name") == parameter:
-            resource = part.get("resource")
-            if isinstance(resource, dict) and resource.get("resourceType") == "QuestionnaireResponse":
-                return resource
+    found = _parameter(given, parameter, "QuestionnaireResponse")
+    if found is not None:
+        return found
     raise UnreadableInputError(
         bad_request(
             f"Parameters mist de parameter '{parameter}' met een QuestionnaireResponse.",
@@ -97,12 +120,23 @@ def validate(request: Request, service: ServiceDep, body: BodyDep) -> Response:
 
 def extract_operation(request: Request, service: ServiceDep, body: BodyDep) -> Response:
     """``POST /QuestionnaireResponse/$extract``."""
-    response = response_of(body, service, "questionnaire-response")
+    given = _parsed(body, service)
+    response = _response_in(given, "questionnaire-response")
+    questionnaire = _parameter(given, "questionnaire", "Questionnaire")
+    earlier = _parameter(given, "comparison-source-response", "QuestionnaireResponse")
+    werk = questionnaire is None or str(questionnaire.get("url", "")).startswith(f"{BASE}/")
     try:
-        bundle = extract(response, artifacts=service.artifacts)
+        if werk and earlier is None:
+            return fhir_response(request, extract(response, questionnaire, artifacts=service.artifacts))
+        chosen = questionnaire if questionnaire is not None else _questionnaire(service, response)
+        bundle, issues = sdc_extract(response, chosen, comparison_source=earlier)
     except (NotFoundError, InvalidInputError) as exc:
         raise InvalidInputError(exc.outcome, 422) from exc
-    return fhir_response(request, bundle)
+    output = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "return", "resource": bundle}, {"name": "issues", "resource": issues}],
+    }
+    return fhir_response(request, output)
 
 
 ROUTES: Final = (
