@@ -13,6 +13,7 @@ import fhir_werk
 
 STAGES = (
     "shared",
+    "narrative",
     "publishing",
     "authoring",
     "validation",

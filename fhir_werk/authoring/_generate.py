@@ -15,6 +15,7 @@ from fhir_werk.authoring._questionnaires import QuestionnaireFactory
 from fhir_werk.authoring._response_builder import build_response
 from fhir_werk.authoring._snapshots import with_snapshot
 from fhir_werk.authoring._source import load_codes, load_root, load_themes
+from fhir_werk.narrative import narrated
 from fhir_werk.publishing import assemble
 
 
@@ -45,7 +46,7 @@ def build_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
         )
         for person in people
     ]
-    return {file_name(r): r for r in responses}
+    return {file_name(r): narrated(r) for r in responses}
 
 
 def file_name(resource: dict[str, Any]) -> str:
@@ -73,7 +74,7 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     followup_assembled = assemble(followup, by_url.get)
     extensions = [with_snapshot(sd, source_dir) for sd in extension_definitions()]
     resources = [*terminology(codes), *extensions, *themes, root, assembled, followup, followup_assembled]
-    return {file_name(r): r for r in resources}
+    return {file_name(r): narrated(r) for r in resources}
 
 
 def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:

@@ -108,3 +108,22 @@ def test_published_questionnaires_name_no_null_code_on_a_server_holding_the_code
         issues = _issues(client, questionnaire)
         assert [i for i in issues if i["severity"] in ("error", "fatal")] == [], questionnaire["id"]
         assert _null_code(issues) == [], questionnaire["id"]
+
+
+def test_a_resource_that_claims_a_profile_it_does_not_meet_is_an_error(client: httpx.Client) -> None:
+    """meta.profile is a promise the server checks: the published ValueSets claim FHIR's
+    ShareableValueSet and meet it; without the description it requires, the claim fails."""
+    claiming = [r for r in published().of_type("ValueSet") if r.get("meta", {}).get("profile")]
+    assert claiming
+    value_set = claiming[0]
+    broken = {k: v for k, v in value_set.items() if k not in ("description", "_description")}
+
+    met = _issues(client, value_set)
+    unmet = _issues(client, broken)
+
+    assert [i for i in met if i["severity"] in ("error", "fatal")] == []
+    errors = [i for i in unmet if i["severity"] == "error"]
+    assert [i["diagnostics"] for i in errors] == [
+        "ValueSet.description: minimum required = 1, but only found 0 "
+        "(from http://hl7.org/fhir/StructureDefinition/shareablevalueset|4.0.1)"
+    ]
