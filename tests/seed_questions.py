@@ -1,5 +1,9 @@
-"""An independent reader of seed 002 (the leidraad as plain text): the question sentences of
-themes 1–8, found from the text's own layout, not from our YAML sources."""
+"""The question sentences of themes 1–8 of the leidraad (seed 002), as the tests know them.
+
+The suite reads them from the committed copy ``fixtures/leidraad/vraagzinnen.txt`` (© Akwa GGZ
+2017), never from outside the repository. Where seed 002 itself lies beside the checkout
+(``../shared/seeds``, or ``$FHIR_WERK_SEEDS``), the independent reader below finds them again from
+the text's own layout, not from our YAML sources, and the test compares the two."""
 
 from __future__ import annotations
 
@@ -10,8 +14,17 @@ from pathlib import Path
 SEED_NAME = "002_9544bc067bd50bff.txt"
 
 
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "leidraad" / "vraagzinnen.txt"
+
+
+def fixture_sentences() -> list[str]:
+    """The committed question sentences, in order, duplicates kept (``#`` lines are the header)."""
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def seed_path() -> Path:
-    """Seed 002 in ``../shared/seeds`` beside the checkout (or ``$FHIR_WERK_SEEDS``)."""
+    """Seed 002 in ``../shared/seeds`` beside the checkout (or ``$FHIR_WERK_SEEDS``); it may be absent."""
     base = Path(os.environ.get("FHIR_WERK_SEEDS", Path(__file__).resolve().parents[2] / "shared" / "seeds"))
     return base / SEED_NAME
 
