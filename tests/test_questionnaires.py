@@ -23,6 +23,7 @@ def test_publishes_nine_themes_root_and_assembled_root() -> None:
     assert ids == [
         "leidraad",
         "leidraad-assembled",
+        "re-integratie",
         *[f"thema-{n}" for n in range(1, 10)],
         "vervolggesprek",
         "vervolggesprek-assembled",

@@ -172,6 +172,26 @@ def _refuse_other_patient(response: str, patient: str | None, earlier: str | Non
     )
 
 
+def _refuse_foreign_resource(patient: str | None, known: Written | None, now: Current | None) -> None:
+    # An identifier in a bundle is no authority: a Goal fhir-werk wrote for one patient is never
+    # overwritten by a bundle of another, whether the ledger or the target says whose it is.
+    held = now.resource.get("subject", now.resource.get("patient")) if now is not None else None
+    owners = {
+        known.patient if known is not None else None,
+        patient_key(held.get("reference")) if isinstance(held, dict) else None,
+    } - {None}
+    if patient is None or not owners or owners == {patient}:
+        return
+    raise ConflictError(
+        conflict(
+            "Een resource in deze bundel hoort bij een andere patiënt (grootboek of doel); er is niets "
+            "geschreven.",
+            "A resource in this bundle belongs to another patient (ledger or target); nothing was written.",
+        ),
+        409,
+    )
+
+
 def _retired_url(key: str) -> str:
     # Nothing refers to a retired resource; a stable fullUrl lets the push match its result.
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'fhir-werk:' + key)}"
@@ -276,6 +296,7 @@ def plan_push(
     planned: list[Planned] = []
     for entry in entries:
         key, full_url = entry_key(entry), entry.get("fullUrl")
+        _refuse_foreign_resource(patient, known.get(key), current.get(key) if current else None)
         wanted = rewrite_references(entry["resource"], references) if server else entry["resource"]
         if server and current is not None:
             decision = _judge_on_server(key, full_url, wanted, known.get(key), current.get(key), force)

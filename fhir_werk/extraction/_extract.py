@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from fhir_werk.extraction._form import Form, compiled_form
-from fhir_werk.extraction._identity import Extracted, build_bundle, json_copy
+from fhir_werk.extraction._identity import Extracted, build_bundle
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
+from fhir_werk.extraction._werk_plan import PlanContext, plan_context
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.narrative import narrated_bundle
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
 from fhir_werk.shared import (
@@ -87,7 +89,12 @@ Walked = list[tuple[Resource, str, Rank]]
 
 
 def _walked(response: Resource, form: Form) -> Walked:
-    return list(_walk(response.get("item", []), "", (), form.positions))
+    walked = list(_walk(response.get("item", []), "", (), form.positions))
+    context = plan_context(response)
+    if context is not None:
+        link_id = str(context["linkId"])
+        walked.append((context, link_id, ((form.positions.get(link_id, len(form.positions)), 1),)))
+    return walked
 
 
 def _template_resources(
@@ -100,7 +107,7 @@ def _template_resources(
     scores: dict[str, int] | None = None
     for item, path, rank in walked:
         templates = form.item_templates.get(item.get("linkId", ""))
-        if templates is None or not _answered(item):
+        if templates is None or not (_answered(item) or isinstance(item, PlanContext)):
             continue
         for name, template in templates:
             resource = run.resource(template, item)

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from fhir_werk.cli import app as cli
 from fhir_werk.service import ServiceSettings, create_app, load_settings
-from fhir_werk.service._auth import JwksCache
+from fhir_werk.service.auth._tokens import JwksCache
 from fhir_werk.shared import InvalidInputError
 
 from .auth_kit import (
@@ -79,6 +79,10 @@ def test_a_valid_token_reaches_the_route(secured: TestClient) -> None:
         (token(key=RSA, alg="RS512"), "toegestaan algoritme"),  # valid, but not configured
         ("not.a.token", "ongeldig"),
         ("x" * 20_000, "ongeldig"),
+        (token(exp=10**20), "te lang"),
+        (token(iat=int(time.time()) - 7200, exp=int(time.time()) + 300), "te lang"),
+        (token(exp=int(time.time()) + 3 * 3600), "te lang"),
+        (token(iat=None), "niet voor deze dienst"),
     ],
     ids=[
         "bad-signature",
@@ -92,6 +96,10 @@ def test_a_valid_token_reaches_the_route(secured: TestClient) -> None:
         "alg-not-accepted",
         "malformed",
         "too-long",
+        "exp-in-the-year-3e12",
+        "lifetime-over-an-hour",
+        "exp-hours-from-now",
+        "no-iat",
     ],
 )
 def test_a_bad_token_is_401(secured: TestClient, value: str, text: str) -> None:

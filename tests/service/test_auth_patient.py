@@ -129,7 +129,7 @@ def test_system_and_user_tokens_reach_every_patient(secured: TestClient, stored:
 
 def _audit_events(settings: ServiceSettings) -> list[dict[str, Any]]:
     from fhir_werk.service import make_engine
-    from fhir_werk.service._sql_audit import SqlAuditLog
+    from fhir_werk.service.storage._audit import SqlAuditLog
 
     engine = make_engine(settings.database)  # the audit log is a table of the service's database
     try:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from fhir_werk.cli import app as cli
 from fhir_werk.delivery import PushContext, PushResult
 from fhir_werk.service import ServiceSettings, Store, Worker, depth, jobs
-from fhir_werk.service._sql_audit import SqlAuditLog
+from fhir_werk.service.storage._audit import SqlAuditLog
 from fhir_werk.shared import (
     RemoteRejectedError,
     RemoteUnavailableError,
@@ -213,7 +213,7 @@ def test_fhir_werk_worker_once_delivers_what_is_due(client: TestClient, settings
 
 
 def test_jobs_of_one_patient_go_out_in_order(client: TestClient, settings: ServiceSettings) -> None:
-    from fhir_werk.service._outbox import claim
+    from fhir_werk.service.storage._queue import claim
 
     engine = client.app.state.service.engine  # type: ignore[attr-defined]
     first = post(client, example()).json()

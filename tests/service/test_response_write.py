@@ -143,7 +143,7 @@ def test_a_failure_while_queueing_stores_nothing(client: TestClient, monkeypatch
     def broken(*_args: object) -> None:
         raise RuntimeError("de wachtrij is stuk")
 
-    monkeypatch.setattr("fhir_werk.service._outbox.enqueue", broken)
+    monkeypatch.setattr("fhir_werk.service.storage._queue.enqueue", broken)
     answer = post(client, example())
     assert_outcome(answer, 500, "exception", "RuntimeError")
     monkeypatch.undo()
@@ -157,7 +157,9 @@ def test_a_failure_while_queueing_an_update_keeps_the_old_version(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stored = post(client, example()).json()
-    monkeypatch.setattr("fhir_werk.service._outbox.enqueue", lambda *_: (_ for _ in ()).throw(OSError()))
+    monkeypatch.setattr(
+        "fhir_werk.service.storage._queue.enqueue", lambda *_: (_ for _ in ()).throw(OSError())
+    )
     url = f"/fhir/QuestionnaireResponse/{stored['id']}"
     assert client.put(url, content=body(_amended(stored)), headers=FHIR).status_code == 500
     monkeypatch.undo()

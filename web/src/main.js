@@ -4,6 +4,7 @@
 // come back. No answer or patient identifier is ever written to the console.
 import './style.css';
 import { api, ApiError, pageSettings, session, tokenFromFragment } from './api.js';
+import { carriedOver } from './carry.js';
 import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
@@ -237,7 +238,10 @@ async function followUp() {
     message('De dienst gaf geen vooraf ingevuld gesprek terug.');
     return;
   }
-  await begin(VERVOLG, response, null);
+  const last = (await api.responses(state.patient))
+    .filter((r) => r.status === 'completed' || r.status === 'amended')
+    .sort((a, b) => (b.authored || '').localeCompare(a.authored || ''))[0];
+  await begin(VERVOLG, carriedOver(response, last), null);
 }
 
 function conversationRow(response) {

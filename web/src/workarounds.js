@@ -20,9 +20,27 @@ function each(items, visit) {
   }
 }
 
+// A check box's answer is the option's coding cut down to system, code and display (the renderer's
+// getRelevantCodingProperties), but its tick compares that answer with the whole option coding.
+// The options carry an English translation in _display, so a clicked box was stored and never
+// showed its tick, and the second click (to "fix" it) took the answer away. The page hands the
+// renderer its options with just the three properties it keeps; the service still has the whole
+// Questionnaire, and an answer never carried _display.
+function relevant(coding) {
+  const kept = { system: coding.system, code: coding.code, display: coding.display };
+  for (const key of Object.keys(kept)) {
+    if (kept[key] === undefined) delete kept[key];
+  }
+  if (coding.extension) kept.extension = coding.extension;
+  return kept;
+}
+
 export function questionnaireForRenderer(questionnaire) {
   const copy = structuredClone(questionnaire);
   each(copy.item, (item) => {
+    for (const option of item.answerOption || []) {
+      if (option.valueCoding) option.valueCoding = relevant(option.valueCoding);
+    }
     if (item.linkId === STAND && item.enableWhen) {
       delete item.enableWhen;
       delete item.enableBehavior;
@@ -46,7 +64,8 @@ export function responseForService(response) {
 // A pre-filled choice answer ($populate) carries the coding without the option's translation
 // (_display). The renderer's check boxes compare the whole coding, so the chosen themes of the
 // first conversation showed as not chosen (their questions were open all the same). Each coded
-// answer becomes the Questionnaire's own answer option with the same system and code.
+// answer becomes the answer option with the same system and code, as the renderer is shown it
+// (questionnaireForRenderer).
 export function responseForRenderer(questionnaire, response) {
   if (!response) {
     return response;
