@@ -30,27 +30,32 @@ def test_every_conformance_case_through_the_command(case: Case, tmp_path: Path) 
 
 
 def test_warnings_go_to_stderr_with_their_item(tmp_path: Path) -> None:
-    folder = ROOT / "sdc-extract-complex-template"
-    result = runner.invoke(
-        app, ["extract", "--questionnaire", str(folder / "questionnaire.json"), str(folder / "response.json")]
-    )
+    folder = ROOT / "own-medication-list"
+    questionnaire = json.loads((folder / "questionnaire.json").read_text(encoding="utf-8"))
+    questionnaire["item"][0]["item"][1]["extension"] = [  # the older form of definition-based extraction
+        {
+            "url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-itemExtractionContext",
+            "valueExpression": {"language": "text/fhirpath", "expression": "%resource"},
+        }
+    ]
+    warned = tmp_path / "q.json"
+    warned.write_text(json.dumps(questionnaire), encoding="utf-8")
+    result = runner.invoke(app, ["extract", "--questionnaire", str(warned), str(folder / "response.json")])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["resourceType"] == "Bundle"
-    assert "warning: templateExtractValue '%NewPatientId'" in result.stderr
-    assert "(obs/height)" in result.stderr
+    assert "warning: extractie op definitie (itemExtractionContext) wordt niet ondersteund" in result.stderr
+    assert "(med/med.dose)" in result.stderr
 
 
 def test_an_engine_error_exits_1_with_the_bundle_still_written(tmp_path: Path) -> None:
-    folder = ROOT / "csiro-immunisation"
+    folder = ROOT / "own-medication-list"
     questionnaire = json.loads((folder / "questionnaire.json").read_text(encoding="utf-8"))
     questionnaire["contained"] = [
-        c for c in questionnaire["contained"] if c["resourceType"] != "Immunization"
+        c for c in questionnaire["contained"] if c["resourceType"] != "MedicationStatement"
     ]
     broken = tmp_path / "q.json"
     broken.write_text(json.dumps(questionnaire), encoding="utf-8")
     result = runner.invoke(app, ["extract", "--questionnaire", str(broken), str(folder / "response.json")])
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {"resourceType": "Bundle", "type": "transaction"}
-    assert (
-        "error: Het sjabloon '#ImmunizationTemplate' staat niet in Questionnaire.contained" in result.stderr
-    )
+    assert "error: Het sjabloon '#medTemplate' staat niet in Questionnaire.contained" in result.stderr

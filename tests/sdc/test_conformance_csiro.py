@@ -11,12 +11,19 @@ from jstools import csiro_extract_many, js_tools  # noqa: F401  (js_tools: sessi
 from sdc_cases import cases, differences
 
 CSIRO_WRONG = {
-    # Its npm release (1.0.16) PATCHes Parameters/<id> instead of MedicationStatement/<id>.
-    "csiro-regular-medications-patch-add-modified",
-    # It refuses templateExtractBundle ("does not contain any templateExtract extensions").
-    "sdc-extract-complex-template2",
-    # It does template-based extraction only.
-    "sdc-extract-complex-defn3",
+    # Its npm release (1.0.16) leaves out templateExtract's ifMatch, ifNoneExist and ifNoneMatch
+    # (the resources themselves are right).
+    "own-allergies",
+    "own-medication-list",
+    "own-problem-list",
+    # It does not know extractAllocateId on an item ("undefined environment variable"), and
+    # leaves out ifNoneExist.
+    "own-contact-person",
+    # It does template-based extraction only, and refuses templateExtractBundle ("does not
+    # contain any templateExtract extensions").
+    "own-definition-contact",
+    "own-work-bundle",
+    "own-work-observations",
 }
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sdc-engine.md"
 

@@ -79,6 +79,12 @@ def test_extract_of_another_resource_is_400(client: TestClient) -> None:
     assert_outcome(answer, 400, "invalid", "geen QuestionnaireResponse of Parameters maar een Patient")
 
 
+ITEM_EXTRACTION_CONTEXT = {
+    "url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-itemExtractionContext",
+    "valueExpression": {"language": "text/fhirpath", "expression": "%resource"},
+}
+
+
 def _case(name: str) -> dict[str, Any]:
     folder = SDC_CASES / name
     return {
@@ -96,9 +102,9 @@ def _parameters(**resources: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_extract_parameters_with_any_questionnaire_gives_return_and_issues(client: TestClient) -> None:
-    case = _case("csiro-immunisation")
-    assert case["response"]["status"] == "in-progress"  # a draft: the engine extracts it
-    given = _parameters(questionnaire_response=case["response"], questionnaire=case["questionnaire"])
+    case = _case("own-medication-list")
+    draft = {**case["response"], "status": "in-progress"}  # a draft: the engine extracts it
+    given = _parameters(questionnaire_response=draft, questionnaire=case["questionnaire"])
     answer = client.post("/fhir/QuestionnaireResponse/$extract", content=body(given), headers=FHIR)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/fhir+json")
@@ -111,7 +117,7 @@ def test_extract_parameters_with_any_questionnaire_gives_return_and_issues(clien
 
 
 def test_extract_parameters_with_a_comparison_source_gives_what_changed(client: TestClient) -> None:
-    case = _case("csiro-medical-history-patch-modified")
+    case = _case("own-medication-modified")
     given = _parameters(
         questionnaire_response=case["response"],
         questionnaire=case["questionnaire"],
@@ -120,20 +126,26 @@ def test_extract_parameters_with_a_comparison_source_gives_what_changed(client: 
     answer = client.post("/fhir/QuestionnaireResponse/$extract", content=body(given), headers=FHIR)
     assert answer.status_code == 200
     bundle = answer.json()["parameter"][0]["resource"]
-    assert [e["request"] for e in bundle["entry"]] == [{"method": "PATCH", "url": "Condition/uti-pat-sf"}]
+    assert [e["request"] for e in bundle["entry"]] == [
+        {"method": "PUT", "url": "MedicationStatement/ms-omeprazol"}
+    ]
     assert differences(bundle, case["expected"]) == []
 
 
 def test_extract_parameters_with_an_unsupported_feature_says_so_in_issues(client: TestClient) -> None:
-    case = _case("sdc-extract-complex-defn3")
-    given = _parameters(questionnaire_response=case["response"], questionnaire=case["questionnaire"])
+    case = _case("own-medication-list")
+    questionnaire = case["questionnaire"]
+    questionnaire["item"][0]["item"][1]["extension"] = [ITEM_EXTRACTION_CONTEXT]  # the older form
+    given = _parameters(questionnaire_response=case["response"], questionnaire=questionnaire)
     answer = client.post("/fhir/QuestionnaireResponse/$extract", content=body(given), headers=FHIR)
     issues = answer.json()["parameter"][1]["resource"]["issue"]
-    assert [(i["severity"], i["expression"]) for i in issues] == [("warning", ["obs/complication"])]
+    assert [(i["severity"], i["code"], i["expression"]) for i in issues] == [
+        ("warning", "not-supported", ["med/med.dose"])
+    ]
 
 
 def test_extract_parameters_with_a_malformed_questionnaire_is_422(client: TestClient) -> None:
-    case = _case("csiro-immunisation")
+    case = _case("own-medication-list")
     broken = {**case["questionnaire"], "item": {"linkId": "x"}}
     given = _parameters(questionnaire_response=case["response"], questionnaire=broken)
     answer = client.post("/fhir/QuestionnaireResponse/$extract", content=body(given), headers=FHIR)
