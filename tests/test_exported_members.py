@@ -14,6 +14,7 @@ import fhir_werk
 STAGES = (
     "shared",
     "reintegratie",
+    "narrative",
     "publishing",
     "authoring",
     "validation",

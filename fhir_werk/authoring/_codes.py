@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fhir_werk.authoring._metadata import metadata
 from fhir_werk.authoring._source import SourceCodes, SourceCodeSystem, SourceConcept, SourceValueSet
 from fhir_werk.reintegratie import GRONDSLAGEN
 from fhir_werk.shared import FHIR_VERSION, code_system
+
+# FHIR's own profile for a ValueSet meant to be shared (url, version, name, status, experimental,
+# publisher, description required); HAPI holds its definition, so the claim is checked.
+SHAREABLE_VALUE_SET: Final = "http://hl7.org/fhir/StructureDefinition/shareablevalueset"
 
 
 def _code_system(source: SourceCodeSystem) -> dict[str, Any]:
@@ -67,10 +71,17 @@ def _value_set_all(source: SourceCodeSystem) -> dict[str, Any]:
         (source.description, source.description_en),
     )
     resource["compose"] = {"include": [{"system": code_system(source.id)}]}
-    return resource
+    return _claiming(resource, SHAREABLE_VALUE_SET)
+
+
+def _claiming(resource: dict[str, Any], profile: str) -> dict[str, Any]:
+    """``resource`` claiming ``profile`` in ``meta.profile`` (right after its id)."""
+    head = {k: resource[k] for k in ("resourceType", "id")}
+    return {**head, "meta": {"profile": [profile]}, **resource}
 
 
 def _value_set_subset(source: SourceValueSet) -> dict[str, Any]:
+    # No description: it claims no ShareableValueSet (which requires one).
     resource = metadata("ValueSet", source.id, source.name, (source.title, source.title_en))
     resource["compose"] = {
         "include": [{"system": code_system(source.system), "concept": [{"code": c} for c in source.codes]}]

@@ -16,6 +16,7 @@ from fhir_werk.authoring._questionnaires import QuestionnaireFactory
 from fhir_werk.authoring._response_builder import build_response
 from fhir_werk.authoring._snapshots import with_snapshot
 from fhir_werk.authoring._source import load_codes, load_companions, load_root, load_themes
+from fhir_werk.narrative import narrated
 from fhir_werk.publishing import assemble
 
 
@@ -46,7 +47,7 @@ def build_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
         )
         for person in people
     ]
-    return {file_name(r): r for r in responses}
+    return {file_name(r): narrated(r) for r in responses}
 
 
 def build_companion_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -97,7 +98,7 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     companions = [companion(code_lists, source) for source in load_companions(source_dir)]
     resources = [*terminology(codes), *extensions, *themes, root, assembled, followup, followup_assembled]
     resources += companions
-    return {file_name(r): r for r in resources}
+    return {file_name(r): narrated(r) for r in resources}
 
 
 def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:

@@ -35,6 +35,7 @@ from typing import Any, Final
 from fhir_werk.delivery._consent import bundle_patient, patient_key
 from fhir_werk.delivery._context import EntryStatus, rewrite_references
 from fhir_werk.delivery._ledger import Written
+from fhir_werk.narrative import narrated
 from fhir_werk.shared import ConflictError, Resource, conflict, issue, outcome
 
 _VOLATILE_META: Final = frozenset({"versionId", "lastUpdated", "source"})
@@ -146,7 +147,7 @@ def retired(resource: Resource, *, erroneous: bool) -> Resource | None:
     value = "entered-in-error" if erroneous else value
     if value is None or resource.get(element) == value:
         return None
-    return {**copy.deepcopy(resource), element: value}
+    return narrated({**copy.deepcopy(resource), element: value})
 
 
 def response_entry_of(bundle: Resource) -> Resource:

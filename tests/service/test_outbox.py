@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fhir_werk.cli import app as cli
+from fhir_werk.client import error_from_status
 from fhir_werk.delivery import PushContext, PushResult
 from fhir_werk.service import ServiceSettings, Store, Worker, depth, jobs
 from fhir_werk.service.storage._audit import SqlAuditLog
@@ -142,6 +143,30 @@ def test_a_rejected_bundle_is_dead_at_once(client: TestClient, settings: Service
         "dead",
         1,
         "Het EPD weigert de bundel.",
+    )
+
+
+def test_the_dead_jobs_reason_says_what_the_server_objected_to(
+    client: TestClient, settings: ServiceSettings
+) -> None:
+    stored = post(client, example()).json()
+    said = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "code-invalid",
+                "diagnostics": "Unknown code 'https://fhir-werk.nl/fhir/CodeSystem/doelsoort#werk'",
+                "expression": ["Goal.category[0].coding[0]"],
+            }
+        ],
+    }
+    _failing_worker(client, settings, error_from_status(422, said)).deliver_one()
+    (state,) = _delivery(client, stored["id"])
+    assert (state["state"], state["lastError"]) == (
+        "dead",
+        "De server weigerde de aanvraag (HTTP 422 Unprocessable Entity). Server: error code-invalid "
+        "[Goal.category[0].coding[0]]: Unknown code 'https://fhir-werk.nl/fhir/CodeSystem/doelsoort#werk'",
     )
 
 

@@ -148,7 +148,7 @@ def test_a_sick_listed_employee_fills_in_the_leidraad_and_sees_the_plan(
     assert "15-01-2027" in row.inner_text()
     assert "Het vervolggesprek is op 01-03-2027." in plan
     assert "toestemming om uw doelen en afspraken over werk te delen met: Bedrijfsarts" in plan
-    assert "Aan het dossier (file):" in plan
+    assert "Aan het dossier (bestand):" in plan
     assert page.locator("svg.grafiek g.schaal").count() >= 1
     axe(page, "05-plan")
     shot(page, "05-plan")

@@ -141,6 +141,7 @@ def test_the_follow_up_starts_from_the_first_and_the_chart_has_two_points_per_sc
 
 def test_a_service_without_populate_says_so_in_dutch(watched: Watched, service: Service) -> None:
     page = watched.page
+    _first_conversation(service, "zonder-populate")
     outcome = {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": "not-found", "details": {"text": "Onbekende operatie."}}],

@@ -77,4 +77,6 @@ export const RENDERER_TEKST = {
   'Something went wrong here': 'Hier ging iets mis',
   'Previous tab': 'Vorige',
   'Next tab': 'Volgende',
+  Open: 'Openen',
+  Close: 'Sluiten',
 };

@@ -181,6 +181,14 @@ function repair(node) {
       input.removeAttribute('aria-valuetext');
     }
   }
+  // A link in a question's text ("Meer weten?") opens in a new tab, so the form stays as it is.
+  for (const a of all('a[href^="http"]')) {
+    if (a.target !== '_blank') {
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.append(document.createTextNode(' (opent in een nieuw tabblad)'));
+    }
+  }
   // A group without a text becomes a landmark named "Unnamed group"; it is no landmark at all.
   for (const el of all('[role="region"][aria-label="Unnamed group"]')) {
     el.removeAttribute('role');

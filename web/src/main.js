@@ -251,7 +251,18 @@ function formButtons(index) {
       message(`Uw concept is opgeslagen (${datum(new Date().toISOString().slice(0, 10))}). U kunt later verder gaan.`, [], 'gelukt');
     });
   if (last) {
-    $('knop-versturen').onclick = () => guarded(submit);
+    // One submission per click: a second click while the first is on its way would send the
+    // response again (a PUT on a version that just changed: a false "gewijzigd" conflict).
+    $('knop-versturen').onclick = async (event) => {
+      const button = event.currentTarget;
+      if (button.getAttribute('aria-disabled') === 'true') return;
+      button.setAttribute('aria-disabled', 'true');
+      try {
+        await guarded(submit);
+      } finally {
+        button.removeAttribute('aria-disabled');
+      }
+    };
   } else {
     $('knop-volgende').onclick = () => goTo(index + 1);
   }
@@ -315,7 +326,7 @@ async function showPlan(response) {
   const bundle = await api.extract(response);
   const delivery = await api.delivery(response.id).catch(() => null);
   const trend = await trendFor(state.patient);
-  const view = planView(bundle, delivery, trend);
+  const view = planView(bundle, delivery, trend, { patient: state.patient, date: datum(response.authored) });
   const buttons = el(
     'div',
     { class: 'knoppen niet-afdrukken' },
@@ -343,6 +354,11 @@ async function begin(questionnaireId, response, stored) {
 }
 
 async function followUp() {
+  const earlier = (await api.responses(state.patient)).filter((r) => r.status === 'completed' || r.status === 'amended');
+  if (!earlier.length) {
+    message('Er is nog geen afgerond gesprek om op terug te kijken. Begin eerst een nieuw gesprek; het vervolggesprek kijkt terug op de afspraken daarvan.');
+    return;
+  }
   let parameters;
   try {
     parameters = await api.populate(state.patient);
@@ -494,12 +510,13 @@ async function start() {
   $('scherm').replaceChildren(
     el('h2', { id: 'start-kop', tabindex: '-1' }, questionnaire.title || 'Gespreksleidraad Arbeid als medicijn'),
     el('p', {}, questionnaire.description || ''),
-    intro ? el('p', {}, intro) : null,
+    ...(intro ? [el('p', {}, intro)] : []),
     el('h3', {}, 'Het gesprek in vier stappen'),
     stepSummary(questionnaire),
     chosen,
     el('div', { id: 'gesprekken' }),
-    state.settings.lokaal ? null : signOut(),
+    // replaceChildren writes a null as the text "null": only what is there.
+    ...(state.settings.lokaal ? [] : [signOut()]),
   );
   if (state.patient) {
     await showConversations(view);
@@ -515,6 +532,14 @@ function signOut() {
   };
   return el('div', { class: 'knoppen' }, button);
 }
+
+// The form open means answers that may not be saved yet: the browser asks before leaving.
+window.addEventListener('beforeunload', (event) => {
+  if (!$('formulier').hidden) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
+});
 
 async function main() {
   tokenFromFragment();

@@ -80,11 +80,15 @@ export function deliveryText(parameters) {
     const part = Object.fromEntries((delivery.part || []).map((p) => [p.name, p.valueString ?? p.valueCode ?? p.valueInteger ?? p.valueInstant]));
     const state = AFLEVER_STAND[part.state] || part.state;
     const tries = part.attempts ? ` (pogingen: ${part.attempts})` : '';
-    return `Aan het dossier (${part.target}): ${state}${tries}.`;
+    const target = String(part.target || '');
+    const name = DOEL_NAAM[target.split(':')[0]] ? `${DOEL_NAAM[target.split(':')[0]]}${target.includes(':') ? ` ${target.split(':')[1]}` : ''}` : target;
+    return `Aan het dossier (${name}): ${state}${tries}.`;
   });
 }
 
-export function planView(bundle, delivery, trend) {
+const DOEL_NAAM = { file: 'bestand', fhir: 'EPD', epd: 'EPD' };
+
+export function planView(bundle, delivery, trend, about = {}) {
   const plan = resources(bundle, 'CarePlan')[0];
   const activities = plan?.activity || [];
   const steps = activities.filter((a) => a.detail?.kind !== 'Appointment');
@@ -104,6 +108,7 @@ export function planView(bundle, delivery, trend) {
     el('h2', { tabindex: '-1', id: 'plan-kop' }, plan?.title || 'Werk'),
     el('section', { class: 'afdruk', 'aria-labelledby': 'afspraken-kop' },
       el('h3', { id: 'afspraken-kop' }, 'Mijn afspraken over werk'),
+      about.patient ? el('p', { class: 'wie-wanneer' }, `Patiëntnummer ${about.patient}${about.date ? ` · gesprek van ${about.date}` : ''}`) : null,
       el('h4', {}, 'Doelen'),
       goals.length ? el('ul', { class: 'doelen' }, goals.map(goalItem)) : el('p', {}, 'Er zijn geen doelen vastgelegd.'),
       el('h4', {}, 'Afspraken: wie doet wat, en wanneer'),

@@ -9,8 +9,10 @@ consent is checked and an AuditEvent written for each try. What a failure means 
 - retried with backoff: the target is unavailable or refuses our credentials, a file or database
   error, anything unexpected.
 
-Only fhir-werk's own first message is kept as the reason and logged (never a server's text or
-an exception's message, which may quote answers); logs name the job, not the patient.
+The reason kept with the job is fhir-werk's own first message; for a target's refusal
+(:class:`RemoteError`) it adds what the server objected to, its first issues shortened
+(:func:`fhir_werk.client.server_summary`: only the server's answer, never the bundle). Logs name
+the job, the target and the error class: never the reason, an exception's message or the patient.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fhir_werk.client import server_summary
 from fhir_werk.delivery import EpdAdapter, PushContext, PushResult, get_adapter
 from fhir_werk.service.core._files import private_folder
 from fhir_werk.service.core._settings import ServiceSettings
@@ -39,6 +42,7 @@ from fhir_werk.shared import (
     InvalidInputError,
     NotFoundError,
     RemoteConflictError,
+    RemoteError,
     RemoteRejectedError,
     UnreadableInputError,
     not_found,
@@ -83,6 +87,9 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, FhirWerkError):
         first: dict[str, Any] = next(iter(error.outcome.get("issue", [])), {})
         text = str(first.get("details", {}).get("text") or type(error).__name__)
+        if isinstance(error, RemoteError):
+            said = server_summary(error.outcome.get("issue", [])[1:])  # after our own summary
+            text = f"{text} Server: {said}" if said else text
         return f"{'geen toestemming: ' if isinstance(error, ConsentRefusedError) else ''}{text}"[:1000]
     if isinstance(error, OSError | sqlite3.Error | sa.exc.SQLAlchemyError):
         return f"bestand of database niet bruikbaar ({type(error).__name__})"
