@@ -170,8 +170,10 @@ def test_the_bundle_goes_to_hapi_and_a_corrected_sick_day_updates_in_place(fhir_
         for name in ("CodeSystem-re-integratie-grondslag.json", "CodeSystem-re-integratie-actor.json"):
             system = json.loads((ROOT / "questionnaires/fhir" / name).read_text(encoding="utf-8"))
             assert http.put(f"/CodeSystem/{system['id']}", json=system).status_code in (200, 201)
-        patient = response["subject"]["reference"].split("/")[1]
-        http.put(f"/Patient/{patient}", json={"resourceType": "Patient", "id": patient})
+        for reference in (response["subject"]["reference"], response["author"]["reference"]):
+            kind, key = reference.split("/")
+            put = http.put(f"/{kind}/{key}", json={"resourceType": kind, "id": key})
+            assert put.status_code in (200, 201)
         first = http.post("/", json=extract(response))
         assert first.status_code == 200, first.text[:800]
         corrected = _with_first_sick_day(response, "2026-09-21")
@@ -187,5 +189,16 @@ def test_the_bundle_goes_to_hapi_and_a_corrected_sick_day_updates_in_place(fhir_
         due = http.get("/Task", params={**search, "period": ["ge2027-07-01", "le2027-07-31"]}).json()
         codes = {e["resource"]["code"]["coding"][0]["code"] for e in due.get("entry", [])}
         assert "nl-42e-weeksmelding" in codes
-        owned = http.get("/Task", params={**search, "status": "completed"}).json()
-        assert owned["total"] >= 2
+        done = http.get("/Task", params={**search, "status": "completed"}).json()
+        assert {e["resource"]["code"]["coding"][0]["code"] for e in done["entry"]} == {
+            "nl-probleemanalyse",
+            "nl-plan-van-aanpak",
+        }
+        plan = _of(extract(corrected), "CarePlan")[0]
+        plans = http.get("/CarePlan", params={"subject": response["subject"]["reference"]}).json()
+        assert plans["total"] == 1  # the same plan, not a second one
+        stored_plan = plans["entry"][0]["resource"]
+        assert stored_plan["id"] == plan["id"]
+        assert [a["reference"]["reference"] for a in stored_plan["activity"]] == [
+            a["reference"]["reference"] for a in plan["activity"]
+        ]
