@@ -202,3 +202,51 @@ def test_the_bundle_goes_to_hapi_and_a_corrected_sick_day_updates_in_place(fhir_
         assert [a["reference"]["reference"] for a in stored_plan["activity"]] == [
             a["reference"]["reference"] for a in plan["activity"]
         ]
+
+
+@pytest.mark.hapi
+def test_fhir_werk_push_of_a_corrected_response_updates_the_moved_tasks_only(
+    fhir_server_url: str, tmp_path: Path
+) -> None:
+    import httpx
+
+    response = _example("jonas-belgie-beslissing-a")  # first sick day 2026-05-04
+    response["subject"] = {"reference": f"Patient/push-{uuid.uuid4().hex[:12]}"}
+    response["identifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}
+    headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+    with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=120) as http:
+        for reference in (response["subject"]["reference"], response["author"]["reference"]):
+            kind, key = reference.split("/")
+            assert http.put(f"/{kind}/{key}", json={"resourceType": kind, "id": key}).status_code in (
+                200,
+                201,
+            )
+    corrected = _with_first_sick_day(response, "2026-05-11")
+    corrected["identifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}
+    summaries = []
+    for number, answers in enumerate((response, corrected)):
+        path = tmp_path / f"antwoord-{number}.json"
+        path.write_text(json.dumps(answers), encoding="utf-8")
+        audit = str(tmp_path / "audit.sqlite3")
+        result = CliRunner().invoke(
+            app, ["push", str(path), "--target", fhir_server_url, "--audit-db", audit]
+        )
+        assert result.exit_code == 0, result.output
+        summaries.append(next(line for line in result.output.splitlines() if line.startswith("Verstuurd")))
+    before, after = _by_code(extract(response)), _by_code(extract(corrected))
+    assert (
+        f"{len(before) + 3} aangemaakt" in summaries[0]
+    )  # the response, the Tasks, the plan, the Provenance
+    assert "ongewijzigd" in summaries[1]  # the decision's own deadlines do not move with the sick day
+    with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=120) as http:
+        search = {"patient": response["subject"]["reference"], "_count": "100"}
+        stored = {
+            e["resource"]["code"]["coding"][0]["code"]: e["resource"]
+            for e in http.get("/Task", params=search).json()["entry"]
+        }
+    assert set(stored) == set(after)  # in place: no second Task for any milestone
+    for code, task in stored.items():
+        moved = before[code]["executionPeriod"] != after[code]["executionPeriod"]
+        assert task["executionPeriod"] == after[code]["executionPeriod"]
+        assert task["meta"]["versionId"] == ("2" if moved else "1"), code
+    assert any(b["executionPeriod"] != after[c]["executionPeriod"] for c, b in before.items())
