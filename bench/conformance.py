@@ -1,5 +1,5 @@
 """The SDC conformance cases (tests/fixtures/sdc) in the bench: for each, whether fhir-werk's
-general engine and CSIRO's ``inAppExtract`` get it right (tests/sdc/cases.py compares), and both
+general engine and CSIRO's ``inAppExtract`` get it right (tests/sdc_cases.py compares), and both
 timed warm in alternating blocks in the same run.
 
     .venv/bin/python bench/conformance.py [--quick] [--markdown]
@@ -19,10 +19,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))
 
 from bench import BLOCK, Csiro, _summary, _time  # noqa: E402  (bench/bench.py)
 from fhir_werk.extraction.sdc import extract  # noqa: E402
-from tests.sdc.cases import cases, differences  # noqa: E402
+
+from sdc_cases import cases, differences  # noqa: E402  (tests/sdc_cases.py)
 
 
 def run(quick: bool) -> dict[str, Any]:

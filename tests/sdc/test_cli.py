@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fhir_werk.cli import app
-from tests.sdc.cases import ROOT, Case, cases, differences
+
+from sdc_cases import ROOT, Case, cases, differences
 
 runner = CliRunner()
 CASES = cases()

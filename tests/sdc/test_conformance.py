@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fhir_werk.extraction.sdc import extract
-from tests.sdc.cases import Case, cases, differences
+
+from sdc_cases import Case, cases, differences
 
 CASES = cases()
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.sdc.cases import cases, differences
-
 from jstools import csiro_extract_many, js_tools  # noqa: F401  (js_tools: session fixture)
+from sdc_cases import cases, differences
 
 CSIRO_WRONG = {
     # Its npm release (1.0.16) PATCHes Parameters/<id> instead of MedicationStatement/<id>.

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.sdc.cases import ROOT as SDC_CASES
-from tests.sdc.cases import differences
-
 from .kit import FHIR, TestClient, assert_outcome, body, example
+from sdc_cases import ROOT as SDC_CASES
+from sdc_cases import differences
 
 
 def _stored(client: TestClient) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "sdc"
+ROOT = Path(__file__).resolve().parent / "fixtures" / "sdc"
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 VOLATILE: dict[str, dict[str, tuple[str, ...]]] = {
