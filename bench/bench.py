@@ -78,7 +78,14 @@ def _time(action: Callable[[], Any], n: int) -> list[float]:
 class Csiro:
     """One warm Node process running CSIRO's extractor on request."""
 
-    def __init__(self, questionnaire: dict[str, Any], cases: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        questionnaire: dict[str, Any],
+        cases: dict[str, dict[str, Any]],
+        *,
+        questionnaires: dict[str, dict[str, Any]] | None = None,
+        comparison_sources: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._node = subprocess.Popen(
             ["node", str(HERE / "csiro.mjs")],
             stdin=subprocess.PIPE,
@@ -86,7 +93,14 @@ class Csiro:
             text=True,
             cwd=ROOT / "tests" / "js",
         )
-        self._send({"questionnaire": questionnaire, "cases": cases})
+        self._send(
+            {
+                "questionnaire": questionnaire,
+                "cases": cases,
+                "questionnaires": questionnaires or {},
+                "comparisonSources": comparison_sources or {},
+            }
+        )
 
     def _send(self, message: dict[str, Any]) -> Any:
         assert self._node.stdin is not None
@@ -102,6 +116,11 @@ class Csiro:
         """``n`` warm calls on one case, milliseconds each."""
         ms: list[float] = self._send({"case": case, "n": n})["ms"]
         return ms
+
+    def result(self, case: str) -> dict[str, Any]:
+        """CSIRO's extraction of one case: ``{"ok": ..., "bundle": ...}``."""
+        found: dict[str, Any] = self._send({"case": case, "result": True})
+        return found
 
     def close(self) -> None:
         assert self._node.stdin is not None
@@ -381,6 +400,11 @@ def main() -> None:
         "--service-seconds", type=float, help="seconds of each service load run (default 30, --quick 10)"
     )
     parser.add_argument("--no-postgresql", action="store_true", help="the service section on SQLite only")
+    parser.add_argument(
+        "--conformance",
+        action="store_true",
+        help="also the SDC conformance cases, each beside CSIRO's engine (bench/conformance.py)",
+    )
     import service  # type: ignore[import-not-found,unused-ignore]  # bench/service.py
 
     service.add_delivery_options(parser)  # --service-target fhir (with --push-base), --separate-worker
@@ -413,6 +437,11 @@ def main() -> None:
                 delivery=delivery,
             )
         print(_table(figures))
+        if args.conformance:
+            import conformance  # type: ignore[import-not-found,unused-ignore]  # bench/conformance.py
+
+            figures["conformance"] = conformance.run(args.quick)
+            print("\n".join(conformance.table(figures["conformance"])))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 

@@ -261,6 +261,13 @@ def csiro_extract(questionnaire: Resource, response: Resource) -> CsiroResult:
     return result
 
 
+def csiro_extract_many(inputs: list[dict[str, Any]]) -> list[CsiroResult]:
+    """:func:`csiro_extract` of several ``{questionnaire, response, comparisonSource}`` in one
+    Node start (a comparison source asks for modifications only)."""
+    results: list[CsiroResult] = _run_node("extract-csiro.mjs", inputs, CSIRO_TIMEOUT_S * 4)
+    return results
+
+
 def csiro_populate(
     questionnaire: Resource, patient: Resource, searches: dict[str, Resource]
 ) -> CsiroPopulateResult:

@@ -28,6 +28,7 @@ COMMANDS = [
     "push",
     "generate",
     "package",
+    "tijdlijn",
     "trend",
     "validate",
     "outbox",

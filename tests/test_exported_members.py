@@ -13,10 +13,13 @@ import fhir_werk
 
 STAGES = (
     "shared",
+    "reintegratie",
+    "narrative",
     "publishing",
     "authoring",
     "validation",
     "extraction",
+    "extraction.sdc",
     "client",
     "delivery",
     "interop",

@@ -39,7 +39,7 @@ def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 def test_five_example_people_are_shipped() -> None:
     assert [p.stem.removeprefix("QuestionnaireResponse-") for p in EXAMPLES] == [
         "els-uitkering",
-        "lotte-belgie-advies-c",
+        "lotte-belgie-beslissing-b",
         "mohamed-ziek-met-contract",
         "pieter-deelt-niets",
         "sanne-werkt-met-klachten",

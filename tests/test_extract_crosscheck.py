@@ -33,6 +33,8 @@ Resource = dict[str, Any]
 # (fhir_werk/extraction/_identity.py): identity, conditional create and the links between resources.
 _IDENTITY = ("id", "identifier", "meta")
 _LINKS = ("goal", "supportingInfo", "derivedFrom", "sourceReference")
+# fhir-werk gives each extracted resource its narrative after the templates ran (fhir_werk/narrative).
+_NARRATIVE = ("text",)
 
 
 def _pruned(value: Any) -> Any:
@@ -46,7 +48,7 @@ def _pruned(value: Any) -> Any:
 
 
 def _common(resource: Resource) -> Resource:
-    resource = {k: v for k, v in resource.items() if k not in _IDENTITY + _LINKS}
+    resource = {k: v for k, v in resource.items() if k not in _IDENTITY + _LINKS + _NARRATIVE}
     if resource["resourceType"] == "CarePlan":
         resource["activity"] = [a for a in resource.get("activity", []) if "reference" not in a]
     return resource

@@ -128,7 +128,12 @@ def test_entered_in_error_retracts_the_same_entries(path: Path) -> None:
         kind = after["resource"]["resourceType"]
         element = STATUS_ELEMENT[kind]
         assert after["resource"][element] == "entered-in-error", kind
-        assert after["resource"] == before["resource"] | {element: "entered-in-error"}
+        # The narrative is made from the retracted resource, so it says so too.
+        assert "foutief ingevoerd" in after["resource"]["text"]["div"], kind
+        unchanged = {k: v for k, v in before["resource"].items() if k != "text"}
+        assert {k: v for k, v in after["resource"].items() if k != "text"} == unchanged | {
+            element: "entered-in-error"
+        }
         assert after["request"] == before["request"]
     provenance = _provenance(retraction)["resource"]
     assert _activity(retraction) == [{"system": DATA_OPERATION, "code": "NULLIFY"}]

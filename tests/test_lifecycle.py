@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,14 +168,20 @@ def test_contains_ignores_what_servers_add_but_not_nested_text() -> None:
     )
 
 
+def _without_text(resource: dict[str, Any] | None) -> dict[str, Any]:
+    assert resource is not None
+    return {k: v for k, v in resource.items() if k != "text"}
+
+
 def test_retired_statuses_per_type() -> None:
-    assert retired({"resourceType": "Goal", "lifecycleStatus": "active"}, erroneous=False) == {
-        "resourceType": "Goal",
-        "lifecycleStatus": "cancelled",
-    }
+    goal = retired({"resourceType": "Goal", "lifecycleStatus": "active"}, erroneous=False)
+    assert _without_text(goal) == {"resourceType": "Goal", "lifecycleStatus": "cancelled"}
     assert retired({"resourceType": "Observation", "status": "final"}, erroneous=False) is None
-    assert retired({"resourceType": "Consent", "status": "active"}, erroneous=True) == {
-        "resourceType": "Consent",
-        "status": "entered-in-error",
-    }
+    consent = retired({"resourceType": "Consent", "status": "active"}, erroneous=True)
+    assert _without_text(consent) == {"resourceType": "Consent", "status": "entered-in-error"}
+    # The narrative is made again: it must not keep saying the old status.
+    assert goal is not None
+    assert "Status: geannuleerd" in goal["text"]["div"]
+    assert consent is not None
+    assert "Status: foutief ingevoerd" in consent["text"]["div"]
     assert retired({"resourceType": "Goal", "lifecycleStatus": "cancelled"}, erroneous=False) is None

@@ -47,6 +47,26 @@ def make_adapter(tmp_path: Path) -> Iterator[MakeAdapter]:
         adapter.close()
 
 
+def remove(fhir_server_url: str, *names: str) -> None:
+    """Delete what a test put on the server, with whatever refers to it (the test server's
+    CascadingDeleteInterceptor), so no other test sees it."""
+    for name in names:
+        response = httpx.delete(
+            f"{fhir_server_url}/{name}",
+            params={"_cascade": "delete"},
+            headers={"Accept": "application/fhir+json"},
+            timeout=60,
+        )
+        assert response.status_code in (200, 204, 404), response.text[:2000]
+
+
+@pytest.fixture
+def patient(patient: str, fhir_server_url: str) -> Iterator[str]:
+    """The suite's fresh Patient, and after the test everything pushed for it is deleted."""
+    yield patient
+    remove(fhir_server_url, f"Patient/{patient}")
+
+
 def on_server(client: FhirClient, resource_type: str, patient_id: str) -> list[Resource]:
     param = "patient" if resource_type == "Consent" else "subject"
     found = client.search(resource_type, {param: f"Patient/{patient_id}"}, follow_next=True)
@@ -60,6 +80,56 @@ def assert_linked(client: FhirClient, result: PushResult) -> None:
     assert plan is not None
     goals = [e.id for e in result.entries if e.resource_type == "Goal"]
     assert [g["reference"] for g in plan["goal"]] == [f"Goal/{g}" for g in goals]
+
+
+def _codings(value: object) -> Iterator[Resource]:
+    if isinstance(value, dict):
+        if "system" in value and "code" in value:
+            yield value
+        for inner in value.values():
+            yield from _codings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _codings(inner)
+
+
+def published_code_systems() -> dict[str, Resource]:
+    """The project's own CodeSystems by canonical URL, as published in questionnaires/fhir."""
+    files = (Path(__file__).parents[1] / "questionnaires" / "fhir").glob("CodeSystem-*.json")
+    systems = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    return {cs["url"]: cs for cs in systems}
+
+
+def test_every_code_of_our_own_in_the_fixture_exists() -> None:
+    """The fixture once had doelsoort#werk, a code that does not exist: HAPI accepted it while it
+    did not know the CodeSystem (a warning) and refused it once it did (422)."""
+    systems = published_code_systems()
+    ours = [
+        c for c in _codings(json.loads(BUNDLE_FILE.read_text(encoding="utf-8"))) if c["system"] in systems
+    ]
+    assert {c["system"].rsplit("/", 1)[1] for c in ours} >= {"doelsoort", "thema", "werksituatie"}
+    unknown = [
+        (c["system"], c["code"])
+        for c in ours
+        if c["code"] not in {k["code"] for k in systems[c["system"]].get("concept", [])}
+    ]
+    assert unknown == []
+
+
+def test_push_is_accepted_while_our_code_systems_are_on_the_server(
+    fhir_server_url: str, client: FhirClient, patient: str, make_adapter: MakeAdapter
+) -> None:
+    """With our CodeSystems stored, the server checks every code of ours in the fixture, as it
+    does after the interop tests. They are the server's configuration (the same published content
+    on every PUT) and stay: deleting a CodeSystem and storing it again can fail in HAPI 8.8 (409,
+    unique index on TRM_CODESYSTEM_VER)."""
+    used = {c["system"] for c in _codings(bundle_for(patient))}
+    stored = [cs for url, cs in published_code_systems().items() if url in used]
+    assert len(stored) >= 3
+    for code_system in stored:
+        client.update(code_system)
+    result = make_adapter(fhir_server_url, mode="transaction").push(bundle_for(patient), PushContext())
+    assert [e.status for e in result.entries] == ["created"] * 9
 
 
 def test_push_twice_creates_each_resource_once(
@@ -121,6 +191,9 @@ def test_rejected_resource_reaches_the_user(
         "De server weigerde de aanvraag (HTTP 422 Unprocessable Entity).",
     )
     assert any("misschien" in json.dumps(i) for i in server_issues), server_issues
+    # The message says what HAPI objected to; the audit log keeps only fhir-werk's own sentence.
+    assert "Server: error" in str(caught.value)
+    assert "lifecycleStatus" in str(caught.value), str(caught.value)
     assert on_server(client, "Goal", patient) == []  # a transaction is all or nothing
     (event,) = AuditLog(tmp_path / "audit.sqlite3").query()
     assert event["outcome"] == "4"
@@ -134,7 +207,11 @@ def test_rejected_resource_through_the_cli(fhir_server_url: str, patient: str, t
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 3
     assert "misschien" in result.stdout  # HAPI's own OperationOutcome is printed
-    assert result.stderr.startswith("fout: De server weigerde de aanvraag (HTTP 422 Unprocessable Entity).")
+    line = result.stderr.strip()
+    assert line.startswith(
+        "fout: De server weigerde de aanvraag (HTTP 422 Unprocessable Entity). Server: error"
+    )
+    assert "lifecycleStatus" in line, line  # what HAPI objected to, on the one line a user reads
 
 
 def test_third_party_receives_only_the_permitted_part(
@@ -177,13 +254,18 @@ def test_extraction_output_pushes_in_every_mode(
     """A bundle as the extraction writes it (tests/golden) goes in, and a second push adds nothing."""
     golden = Path(__file__).parent / "golden" / "mohamed-ziek-met-contract.bundle.json"
     bundle = json.loads(golden.read_text(encoding="utf-8"))
-    client.update({"resourceType": "Patient", "id": "voorbeeld-mohamed", "name": [{"family": "Voorbeeld"}]})
-    client.update(
-        {"resourceType": "Practitioner", "id": "voorbeeld-behandelaar", "name": [{"family": "Voorbeeld"}]}
-    )
-    adapter = make_adapter(fhir_server_url, mode=mode)
-    first = adapter.push(bundle, PushContext())
-    assert {e.status for e in first.entries} <= {"created", "unchanged"}  # an earlier run may have made them
-    again = adapter.push(bundle, PushContext())
-    assert [e.status for e in again.entries] == ["unchanged"] * len(bundle["entry"])
-    assert [e.id for e in again.entries] == [e.id for e in first.entries]
+    people = ["Patient/voorbeeld-mohamed", "Practitioner/voorbeeld-behandelaar"]
+    for name in people:
+        kind, ident = name.split("/")
+        client.update({"resourceType": kind, "id": ident, "name": [{"family": "Voorbeeld"}]})
+    try:
+        adapter = make_adapter(fhir_server_url, mode=mode)
+        first = adapter.push(bundle, PushContext())
+        # The interop tests may have stored this example before: found, not created twice.
+        assert {e.status for e in first.entries} <= {"created", "unchanged"}
+        again = adapter.push(bundle, PushContext())
+        assert [e.status for e in again.entries] == ["unchanged"] * len(bundle["entry"])
+        assert [e.id for e in again.entries] == [e.id for e in first.entries]
+    finally:
+        # The patient with all that was pushed for it; the practitioner is every test's shared author.
+        remove(fhir_server_url, people[0])

@@ -23,6 +23,7 @@ def test_publishes_nine_themes_root_and_assembled_root() -> None:
     assert ids == [
         "leidraad",
         "leidraad-assembled",
+        "re-integratie",
         *[f"thema-{n}" for n in range(1, 10)],
         "vervolggesprek",
         "vervolggesprek-assembled",
@@ -265,3 +266,17 @@ def test_root_follows_the_four_steps_and_refers_to_every_theme_module() -> None:
         "anders",
     } <= recipients
     assert "eigen-epd" not in recipients
+
+
+@pytest.mark.parametrize("questionnaire", questionnaires(), ids=lambda q: q["id"])
+def test_every_template_coding_with_a_system_has_a_code(questionnaire: dict[str, Any]) -> None:
+    """A Coding with a system and no code is checked by a validating server as the code 'null'
+    in that CodeSystem: refused once the server holds our CodeSystems (issue 24, item 5). A
+    coding whose whole value comes from templateExtractValue carries only that extension."""
+    codeless = [
+        d
+        for template in questionnaire.get("contained", [])
+        for d in dicts(template)
+        if "system" in d and not {"code", "_code", "value", "_value"} & set(d)
+    ]
+    assert codeless == []

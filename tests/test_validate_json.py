@@ -252,9 +252,14 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], tuple[str, str, str]]] =
         ("value", f"{QR}.id", "'id' is geen geldige id: 1 tot 64 letters, cijfers, '-' of '.'."),
     ),
     (
-        "element-id-too-long",
-        lambda qr: item(qr, "naam").update(id="x" * 65),
-        ("value", f"{at('naam')}.id", "'id' is geen geldige id: 1 tot 64 letters, cijfers, '-' of '.'."),
+        # Element.id is an R4 string: its JSON kind is checked, not the id pattern.
+        "element-id-not-a-string",
+        lambda qr: item(qr, "naam").update(id=65),
+        (
+            "structure",
+            f"{at('naam')}.id",
+            "'id' heeft de verkeerde JSON-soort: verwacht een tekst, gekregen een geheel getal.",
+        ),
     ),
     # modifierExtension
     (
@@ -478,6 +483,8 @@ def test_nesting_deeper_than_the_limit_is_refused_without_recursion() -> None:
         ),
         lambda qr: qr.update(contained=[{"resourceType": "Patient", "id": "p", "name": [{"given": ["A"]}]}]),
         lambda qr: item(qr, "naam").update(text="Naam\twerkgever\r\n"),
+        # Element ids are R4 strings (a 68-character answer id, as CSIRO's renderer writes them).
+        lambda qr: item(qr, "naam").update(id="item-" + "a" * 63 + " /x"),
     ],
     ids=[
         "answer-only-as-extension",
@@ -490,6 +497,7 @@ def test_nesting_deeper_than_the_limit_is_refused_without_recursion() -> None:
         "logical-patient-reference",
         "contained-resource",
         "tab-and-line-breaks",
+        "element-id-is-a-string",
     ],
 )
 def test_valid_fhir_json_stays_valid(mutation: Callable[[dict[str, Any]], Any]) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fhir_werk.authoring._metadata import metadata
-from fhir_werk.authoring._source import SourceCodes, SourceCodeSystem, SourceValueSet
+from fhir_werk.authoring._source import SourceCodes, SourceCodeSystem, SourceConcept, SourceValueSet
+from fhir_werk.reintegratie import GRONDSLAGEN
 from fhir_werk.shared import FHIR_VERSION, code_system
+
+# FHIR's own profile for a ValueSet meant to be shared (url, version, name, status, experimental,
+# publisher, description required); HAPI holds its definition, so the claim is checked.
+SHAREABLE_VALUE_SET: Final = "http://hl7.org/fhir/StructureDefinition/shareablevalueset"
 
 
 def _code_system(source: SourceCodeSystem) -> dict[str, Any]:
@@ -22,12 +27,39 @@ def _code_system(source: SourceCodeSystem) -> dict[str, Any]:
         "valueSet": resource["url"].replace("/CodeSystem/", "/ValueSet/"),
         "content": "complete",
         "count": len(source.concepts),
-        "concept": [
-            {"code": c.code, "display": c.display, "designation": [{"language": "en", "value": c.en}]}
-            for c in source.concepts
-        ],
+        "concept": [_concept(c) for c in source.concepts],
     }
     return resource
+
+
+def _concept(source: SourceConcept) -> dict[str, Any]:
+    concept: dict[str, Any] = {"code": source.code, "display": source.display}
+    if source.definition is not None:
+        concept["definition"] = source.definition
+    return concept | {"designation": [{"language": "en", "value": source.en}]}
+
+
+def legal_bases() -> SourceCodeSystem:
+    """The CodeSystem ``re-integratie-grondslag``, from the clock's own table (one source)."""
+    return SourceCodeSystem(
+        id="re-integratie-grondslag",
+        name="ReIntegratieGrondslag",
+        title="Wettelijke grondslagen van de re-integratiemijlpalen (Nederland en België)",
+        title_en="Legal bases of the reintegration milestones (the Netherlands and Belgium)",
+        description=(
+            "Elke mijlpaal van de re-integratieklok (fhir-werk tijdlijn, het plan Werk) met de regel, de "
+            "telling en de bron: NL Wet verbetering poortwachter en Ziektewet, BE codex welzijn op het "
+            "werk zoals gewijzigd bij KB 11-09-2022 (sinds 01-10-2022). Zie docs/reintegratie.md."
+        ),
+        description_en=(
+            "Each milestone of the reintegration clock with its rule, counting and source: NL Wet "
+            "verbetering poortwachter and Ziektewet, BE well-being at work code as amended on 11-09-2022."
+        ),
+        concepts=[
+            SourceConcept(code=b.code, display=b.display, en=b.en, definition=b.definitie)
+            for b in GRONDSLAGEN
+        ],
+    )
 
 
 def _value_set_all(source: SourceCodeSystem) -> dict[str, Any]:
@@ -39,10 +71,17 @@ def _value_set_all(source: SourceCodeSystem) -> dict[str, Any]:
         (source.description, source.description_en),
     )
     resource["compose"] = {"include": [{"system": code_system(source.id)}]}
-    return resource
+    return _claiming(resource, SHAREABLE_VALUE_SET)
+
+
+def _claiming(resource: dict[str, Any], profile: str) -> dict[str, Any]:
+    """``resource`` claiming ``profile`` in ``meta.profile`` (right after its id)."""
+    head = {k: resource[k] for k in ("resourceType", "id")}
+    return {**head, "meta": {"profile": [profile]}, **resource}
 
 
 def _value_set_subset(source: SourceValueSet) -> dict[str, Any]:
+    # No description: it claims no ShareableValueSet (which requires one).
     resource = metadata("ValueSet", source.id, source.name, (source.title, source.title_en))
     resource["compose"] = {
         "include": [{"system": code_system(source.system), "concept": [{"code": c} for c in source.codes]}]
@@ -52,8 +91,9 @@ def _value_set_subset(source: SourceValueSet) -> dict[str, Any]:
 
 def terminology(codes: SourceCodes) -> list[dict[str, Any]]:
     """Every CodeSystem, the ValueSet of each whole code list, and the subset ValueSets."""
-    resources = [_code_system(cs) for cs in codes.code_systems]
-    resources += [_value_set_all(cs) for cs in codes.code_systems]
+    code_systems = [*codes.code_systems, legal_bases()]
+    resources = [_code_system(cs) for cs in code_systems]
+    resources += [_value_set_all(cs) for cs in code_systems]
     resources += [_value_set_subset(vs) for vs in codes.value_sets]
     return resources
 

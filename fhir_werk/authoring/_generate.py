@@ -10,11 +10,13 @@ from typing import Any
 import yaml
 
 from fhir_werk.authoring._codes import extension_definitions, terminology
+from fhir_werk.authoring._companion import companion
 from fhir_werk.authoring._items import CodeLists
 from fhir_werk.authoring._questionnaires import QuestionnaireFactory
 from fhir_werk.authoring._response_builder import build_response
 from fhir_werk.authoring._snapshots import with_snapshot
-from fhir_werk.authoring._source import load_codes, load_root, load_themes
+from fhir_werk.authoring._source import load_codes, load_companions, load_root, load_themes
+from fhir_werk.narrative import narrated
 from fhir_werk.publishing import assemble
 
 
@@ -45,6 +47,28 @@ def build_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
         )
         for person in people
     ]
+    return {file_name(r): narrated(r) for r in responses}
+
+
+def build_companion_examples(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The example responses of the companion Questionnaires (``<id>-voorbeelden.yaml``)."""
+    source_dir = source_dir or default_dirs()[0]
+    built = build_all(source_dir)
+    responses = []
+    for source in load_companions(source_dir):
+        questionnaire = built[f"Questionnaire-{source.id}.json"]
+        people = yaml.safe_load((source_dir / f"{source.id}-voorbeelden.yaml").read_text(encoding="utf-8"))
+        responses += [
+            build_response(
+                questionnaire,
+                person["answers"],
+                subject=person["subject"],
+                authored=person["authored"],
+                author="Practitioner/voorbeeld-behandelaar",
+                response_id=f"{source.id}-{person['id']}",
+            )
+            for person in people
+        ]
     return {file_name(r): r for r in responses}
 
 
@@ -62,9 +86,8 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     """Every published resource by file name, built from the sources."""
     source_dir = source_dir or default_dirs()[0]
     codes = load_codes(source_dir)
-    factory = QuestionnaireFactory(
-        CodeLists.from_source(codes), load_themes(source_dir), load_root(source_dir)
-    )
+    code_lists = CodeLists.from_source(codes)
+    factory = QuestionnaireFactory(code_lists, load_themes(source_dir), load_root(source_dir))
     themes = [factory.theme(t) for t in factory.themes]
     root = factory.leidraad()
     followup = factory.leidraad(followup=True)
@@ -72,8 +95,10 @@ def build_all(source_dir: Path | None = None) -> dict[str, dict[str, Any]]:
     assembled = assemble(root, by_url.get)
     followup_assembled = assemble(followup, by_url.get)
     extensions = [with_snapshot(sd, source_dir) for sd in extension_definitions()]
+    companions = [companion(code_lists, source) for source in load_companions(source_dir)]
     resources = [*terminology(codes), *extensions, *themes, root, assembled, followup, followup_assembled]
-    return {file_name(r): r for r in resources}
+    resources += companions
+    return {file_name(r): narrated(r) for r in resources}
 
 
 def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[str]:
@@ -83,6 +108,7 @@ def write(out_dir: Path | None = None, source_dir: Path | None = None) -> list[s
     """
     if out_dir is None:
         _write_into(examples_dir(), build_examples(source_dir))
+        _write_into(examples_dir() / "re-integratie", build_companion_examples(source_dir))
     return _write_into(out_dir or default_dirs()[1], build_all(source_dir))
 
 
@@ -110,6 +136,7 @@ def check(out_dir: Path | None = None, source_dir: Path | None = None) -> list[s
     problems = []
     if out_dir is None:
         problems += _differences(examples_dir(), build_examples(source_dir))
+        problems += _differences(examples_dir() / "re-integratie", build_companion_examples(source_dir))
     return problems + _differences(out_dir or default_dirs()[1], build_all(source_dir))
 
 

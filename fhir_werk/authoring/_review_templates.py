@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from fhir_werk.authoring._template_parts import context as context_of
 from fhir_werk.authoring._template_parts import from_, person, value
-from fhir_werk.shared import ACTOR_ROLE, BASE, code_system
+from fhir_werk.shared import ACTOR_ROLE, BASE
 
 IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
 GOAL_ACHIEVEMENT: Final = "http://terminology.hl7.org/CodeSystem/goal-achievement"
@@ -65,16 +65,14 @@ def review_goal() -> dict[str, Any]:
                 }
             ],
         },
-        "category": [{"coding": [from_(_answer("terugblik-doel-soort"), system=code_system("doelsoort"))]}],
+        "category": [{"coding": [from_(_answer("terugblik-doel-soort"))]}],
         "description": {"_text": value(description)},
         "subject": person("%resource.subject"),
         "_startDate": value(_answer("terugblik-doel-start")),
         "target": [
             {
                 "extension": [context_of(score)],
-                "measure": {
-                    "coding": [from_(_answer("terugblik-doel-schaal"), system=code_system("schaal"))]
-                },
+                "measure": {"coding": [from_(_answer("terugblik-doel-schaal"))]},
                 "_detailInteger": value(_answer("terugblik-doel-doelwaarde")),
             }
         ],
@@ -117,9 +115,7 @@ def review_activity() -> dict[str, Any]:
                     "extension": [
                         {
                             "url": ACTOR_ROLE,
-                            "valueCoding": from_(
-                                _answer("terugblik-afspraak-rol"), system=code_system("actorrol")
-                            ),
+                            "valueCoding": from_(_answer("terugblik-afspraak-rol")),
                         }
                     ],
                     "display": "(uitvoerder)",

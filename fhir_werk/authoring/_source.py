@@ -131,6 +131,7 @@ class SourceConcept(BaseModel):
     code: str
     display: str
     en: str
+    definition: str | None = None
 
 
 class SourceCodeSystem(BaseModel):
@@ -169,13 +170,33 @@ class SourceCodes(BaseModel):
     value_sets: list[SourceValueSet] = Field(alias="valueSets")
 
 
+class SourceCompanion(SourceQuestionnaire):
+    """A companion Questionnaire (``re-integratie.yaml``) that brings its own code lists."""
+
+    code_systems: list[SourceCodeSystem] = Field(default_factory=list, alias="codeSystems")
+    value_sets: list[SourceValueSet] = Field(default_factory=list, alias="valueSets")
+
+
+COMPANIONS = ("re-integratie.yaml",)
+"""The companion Questionnaires' sources, beside the leidraad."""
+
+
 def _load(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def load_codes(source_dir: Path) -> SourceCodes:
-    """Read ``codes.yaml``."""
-    return SourceCodes.model_validate(_load(source_dir / "codes.yaml"))
+    """Read ``codes.yaml`` and the code lists of the companion Questionnaires."""
+    codes = SourceCodes.model_validate(_load(source_dir / "codes.yaml"))
+    for companion in load_companions(source_dir):
+        codes.code_systems += companion.code_systems
+        codes.value_sets += companion.value_sets
+    return codes
+
+
+def load_companions(source_dir: Path) -> list[SourceCompanion]:
+    """Read the companion Questionnaires' sources (:data:`COMPANIONS`)."""
+    return [SourceCompanion.model_validate(_load(source_dir / name)) for name in COMPANIONS]
 
 
 def load_themes(source_dir: Path) -> list[SourceQuestionnaire]:

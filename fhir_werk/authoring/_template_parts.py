@@ -25,7 +25,10 @@ def from_(expression: str, **placeholder: str) -> dict[str, Any]:
     """A complex element whose whole value comes from FHIRPath.
 
     The placeholder fields keep the template itself a valid resource for validators (a Reference
-    with a display, a Coding with its system); extraction replaces the whole element.
+    needs a display); extraction replaces the whole element. A Coding takes no placeholder: one
+    with a ``system`` and no ``code`` is checked by a validating server as the code ``null`` in
+    that CodeSystem and refused once the server holds the CodeSystem, while a Coding that has
+    only this extension is valid FHIR as it stands.
     """
     return {"extension": [{"url": VALUE, "valueString": expression}], **placeholder}
 

@@ -25,7 +25,7 @@ from fhir_werk.authoring._template_parts import (
     person,
     value,
 )
-from fhir_werk.shared import ACTOR_ROLE, code_system
+from fhir_werk.shared import ACTOR_ROLE
 
 
 def _goal(template_id: str, kind: tuple[str, str], description: str) -> dict[str, Any]:
@@ -67,10 +67,7 @@ def careplan() -> dict[str, Any]:
                             "extension": [
                                 {
                                     "url": ACTOR_ROLE,
-                                    "valueCoding": from_(
-                                        "item.where(linkId='afspraak-wie').answer.value",
-                                        system=code_system("actorrol"),
-                                    ),
+                                    "valueCoding": from_("item.where(linkId='afspraak-wie').answer.value"),
                                 }
                             ],
                             "display": "(uitvoerder)",
@@ -145,7 +142,7 @@ def verwijzing() -> dict[str, Any]:
                     "306152009",
                     "Referral to occupational health service",
                 ),
-                from_(target, system=code_system("verwijzing")),
+                from_(target),
             ],
         },
         "subject": person("%resource.subject"),
@@ -197,7 +194,7 @@ def werksituatie() -> dict[str, Any]:
                     "Employed",
                 ),
                 conditional_coding(f"{answer}.where(code='geen-werk')", SNOMED, "73438004", "Unemployed"),
-                from_(answer, system=code_system("werksituatie")),
+                from_(answer),
             ],
             "_text": value(f"{answer}.display"),
         },
@@ -256,7 +253,7 @@ def toestemming() -> dict[str, Any]:
                                         "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
                                         "code": "IRCP",
                                     },
-                                    from_("$this", system=code_system("deelontvanger")),
+                                    from_("$this"),
                                 ]
                             },
                             "reference": {"display": "(ontvanger)", "_display": value("$this.display")},

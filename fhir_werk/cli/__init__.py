@@ -28,6 +28,7 @@ _MODULES: Final = (
     "_push",
     "_questionnaires",
     "_serve",
+    "_tijdlijn",
     "_trend",
     "_validate",
 )
@@ -44,6 +45,7 @@ _COMMANDS: Final = {
     "package": "_questionnaires",
     "serve": "_serve",
     "worker": "_serve",
+    "tijdlijn": "_tijdlijn",
     "trend": "_trend",
     "validate": "_validate",
 }

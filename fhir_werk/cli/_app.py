@@ -134,23 +134,32 @@ def internal_outcome(error: BaseException) -> Resource:
     )
 
 
-def summary_line(result: Resource) -> str:
-    """One Dutch line for stderr: the first error (with its place) and how many more there are."""
+def summary_line(result: Resource, *, from_server: bool = False) -> str:
+    """One Dutch line for stderr: the first error (with its place) and how many more there are.
+
+    ``from_server``: ``result`` is a :class:`RemoteError`'s outcome (our summary, then the server's
+    own issues); the line then says what the server objected to instead of counting its issues."""
     found = [i for i in result.get("issue", []) if i.get("severity") in ("error", "fatal")]
     if not found:
         return "fout: onbekende fout."
     first = found[0]
     text = (first.get("details") or {}).get("text") or first.get("diagnostics") or ""
     where = f" [{', '.join(map(str, first['expression']))}]" if first.get("expression") else ""
+    if from_server:
+        from fhir_werk.client import server_summary  # loaded already: a server answered
+
+        said = server_summary(result.get("issue", [])[1:])
+        if said:
+            return f"fout: {text}{where} Server: {said}"
     more = len(found) - 1
     rest = f" (en nog {more} {'fout' if more == 1 else 'fouten'})" if more else ""
     return f"fout: {text}{where}{rest}"
 
 
-def report(result: Resource, code: int) -> int:
+def report(result: Resource, code: int, *, from_server: bool = False) -> int:
     """Print ``result`` (JSON on stdout) and its summary line (stderr); return ``code``."""
     echo_json(result)
-    echo(summary_line(result), err=True)
+    echo(summary_line(result, from_server=from_server), err=True)
     return code
 
 
@@ -177,7 +186,7 @@ def _boundary(error: BaseException, debug: bool) -> int:
     if isinstance(error, click_errors.UsageError):
         return report(usage_outcome(error), EXIT_USAGE)
     if isinstance(error, FhirWerkError):
-        return report(error.outcome, exit_code(error))
+        return report(error.outcome, exit_code(error), from_server=isinstance(error, RemoteError))
     if isinstance(error, OSError | sqlite3.Error):
         return report(storage_outcome(error), EXIT_REFUSED)
     return report(internal_outcome(error), EXIT_INTERNAL)

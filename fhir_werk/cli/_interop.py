@@ -44,6 +44,10 @@ def _table(report: Report) -> None:
     for check in report.checks:
         for message in check.messages:
             echo(f"  {_MARK[check.outcome]} {check.resource}: {message}", err=True)
+    if report.profiles:
+        echo("Geclaimde profielen (meta.profile), gevalideerd op de server:")
+    for url, count in sorted(report.profiles.items()):
+        echo(f"  {url}: {count.validated} resources, {count.errors} met fouten")
 
 
 @app.command()

@@ -11,7 +11,8 @@ import typer
 from fhir_werk.cli._app import app
 from fhir_werk.cli._output import echo, echo_json
 from fhir_werk.cli._serve import Config, open_database, settings_from
-from fhir_werk.shared import NotFoundError, not_found
+from fhir_werk.cli._usage import WrongUsageError
+from fhir_werk.shared import NotFoundError, bad_request, not_found
 
 outbox_app = typer.Typer(
     help="De wachtrij van afleveringen (outbox) bekijken en bijsturen.", no_args_is_help=False
@@ -85,13 +86,32 @@ def _change(job: int, change: Any, done_nl: str, verb_nl: str, verb_en: str, con
 
 @outbox_app.command("retry")
 def retry_job(
-    job: Annotated[int, typer.Argument(help="Nummer van de aflevering (zie outbox list).")],
+    job: Annotated[int | None, typer.Argument(help="Nummer van de aflevering (zie outbox list).")] = None,
+    dead: Annotated[bool, typer.Option("--dead", help="Alle mislukte (dead) afleveringen tegelijk.")] = False,
     config: Config = None,
 ) -> None:
-    """Zet een mislukte (dead, retrying) of verwijderde aflevering opnieuw klaar, pogingen op 0."""
-    from fhir_werk.service import retry
+    """Zet een mislukte (dead, retrying) of verwijderde aflevering opnieuw klaar, pogingen op 0;
+    met --dead alle mislukte tegelijk (één auditregel)."""
+    from fhir_werk.service import retry, retry_dead
 
-    _change(job, retry, "opnieuw klaargezet", "opnieuw geprobeerd", "retried", config)
+    if dead == (job is not None):
+        raise WrongUsageError(
+            bad_request(
+                "Geef één afleveringsnummer of --dead (alle mislukte).",
+                "Give one delivery number or --dead (every dead one).",
+                "JOB",
+            ),
+            400,
+        )
+    if job is not None:
+        _change(job, retry, "opnieuw klaargezet", "opnieuw geprobeerd", "retried", config)
+        return
+    engine = _engine(config)
+    try:
+        queued = retry_dead(engine)
+    finally:
+        engine.dispose()
+    echo(json.dumps({"jobs": queued, "result": "opnieuw klaargezet"}, ensure_ascii=False), err=True)
 
 
 @outbox_app.command("drop")

@@ -6,7 +6,7 @@ In: an ``httpx.Client`` (injected) and FHIR resources. Out: FHIR resources, or a
 
 from fhir_werk.client._auth_options import AuthOptions, build_auth
 from fhir_werk.client._client import FhirClient, FhirResponse, make_http_client
-from fhir_werk.client._errors import error_from_status
+from fhir_werk.client._errors import error_from_status, server_summary
 from fhir_werk.client._retry import RetryPolicy
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "build_auth",
     "error_from_status",
     "make_http_client",
+    "server_summary",
 ]

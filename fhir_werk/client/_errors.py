@@ -11,8 +11,12 @@ catch :class:`~fhir_werk.shared._outcomes.FhirWerkError`::
     local misuse (bad URL, ...)  -> RemoteError
 
 The server's OperationOutcome is kept: our Dutch summary issue comes first, the server's own
-issues follow unchanged. A body that is not an OperationOutcome (an HTML error page, an OAuth
-error) is kept as raw text in the summary's diagnostics, shortened.
+issues follow unchanged. The summary's ``diagnostics`` (and so the exception's message) also
+says in one shortened line what the server objected to (:func:`server_summary`: its first
+issues' severity, code, expression and diagnostics) — only the server's answer, never the
+request. Its ``details.text`` stays fhir-werk's own sentence: that is what the audit log keeps.
+A body that is not an OperationOutcome (an HTML error page, an OAuth error) is kept as raw text
+in the summary's diagnostics, shortened.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ HTTPX_ERRORS: Final = (httpx.HTTPError, httpx.InvalidURL, httpx.CookieConflict, 
 """Every exception httpx raises: catch this tuple, then call :func:`error_from_exception`."""
 
 _RAW_TEXT_LIMIT: Final = 500
+_SERVER_ISSUES: Final = 3
+_DIAGNOSTICS_LIMIT: Final = 200
+_SERVER_SUMMARY_LIMIT: Final = 600
 
 _CLASS_BY_STATUS: Final[dict[int, type[RemoteError]]] = {
     401: RemoteAuthError,
@@ -112,6 +119,37 @@ def _parse_body(text: str) -> Resource | None:
     return None
 
 
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _one_line(server_issue: Resource) -> str:
+    head = " ".join(str(server_issue[k]) for k in ("severity", "code") if server_issue.get(k))
+    places = server_issue.get("expression") or server_issue.get("location") or []
+    where = f" [{places[0]}]" if isinstance(places, list) and places else ""
+    text = server_issue.get("diagnostics") or (server_issue.get("details") or {}).get("text") or ""
+    return f"{head}{where}: {_shorten(str(text), _DIAGNOSTICS_LIMIT)}" if text else f"{head}{where}"
+
+
+def server_summary(server_issues: list[Resource]) -> str:
+    """The server's first issues in one line, errors first, shortened; "" if there are none.
+
+    >>> server_summary([{"severity": "error", "code": "code-invalid", "expression": ["Goal.category[0]"],
+    ...                  "diagnostics": "Unknown code 'x'"}])
+    "error code-invalid [Goal.category[0]]: Unknown code 'x'"
+    """
+    issues = [i for i in server_issues if isinstance(i, dict)]
+    errors = [i for i in issues if i.get("severity") in ("error", "fatal")]
+    shown = (errors or issues)[:_SERVER_ISSUES]
+    if not shown:
+        return ""
+    line = " | ".join(_one_line(i) for i in shown)
+    more = len(errors or issues) - len(shown)
+    line += f" (+{more} more)" if more else ""
+    return _shorten(line, _SERVER_SUMMARY_LIMIT)
+
+
 def outcome_for_status(status: int, body: str = "", expression: str | None = None) -> Resource:
     """An OperationOutcome for an HTTP error status, keeping the server's outcome if ``body`` is one.
 
@@ -121,6 +159,9 @@ def outcome_for_status(status: int, body: str = "", expression: str | None = Non
     summary = issue("error", _issue_code(status), *_summaries(status), expression)
     server = _parse_body(body) if body else None
     if server is not None:
+        said = server_summary(server["issue"])
+        if said:
+            summary["diagnostics"] = f"{summary['diagnostics']} Server: {said}"
         return {**server, "issue": [summary, *server["issue"]]}
     if body.strip():
         # Not an OperationOutcome (an HTML page, an OAuth error): keep the text for the reader.

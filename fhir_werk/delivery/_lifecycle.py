@@ -35,6 +35,7 @@ from typing import Any, Final
 from fhir_werk.delivery._consent import bundle_patient, patient_key
 from fhir_werk.delivery._context import EntryStatus, rewrite_references
 from fhir_werk.delivery._ledger import Written
+from fhir_werk.narrative import narrated
 from fhir_werk.shared import ConflictError, Resource, conflict, issue, outcome
 
 _VOLATILE_META: Final = frozenset({"versionId", "lastUpdated", "source"})
@@ -146,7 +147,7 @@ def retired(resource: Resource, *, erroneous: bool) -> Resource | None:
     value = "entered-in-error" if erroneous else value
     if value is None or resource.get(element) == value:
         return None
-    return {**copy.deepcopy(resource), element: value}
+    return narrated({**copy.deepcopy(resource), element: value})
 
 
 def response_entry_of(bundle: Resource) -> Resource:
@@ -166,6 +167,26 @@ def _refuse_other_patient(response: str, patient: str | None, earlier: str | Non
             "niet voor een tweede patiënt geschreven. Geef het antwoord een eigen identifier.",
             "This response (same identifier) was sent for another patient before; it is not written "
             "for a second patient. Give the response an identifier of its own.",
+        ),
+        409,
+    )
+
+
+def _refuse_foreign_resource(patient: str | None, known: Written | None, now: Current | None) -> None:
+    # An identifier in a bundle is no authority: a Goal fhir-werk wrote for one patient is never
+    # overwritten by a bundle of another, whether the ledger or the target says whose it is.
+    held = now.resource.get("subject", now.resource.get("patient")) if now is not None else None
+    owners = {
+        known.patient if known is not None else None,
+        patient_key(held.get("reference")) if isinstance(held, dict) else None,
+    } - {None}
+    if patient is None or not owners or owners == {patient}:
+        return
+    raise ConflictError(
+        conflict(
+            "Een resource in deze bundel hoort bij een andere patiënt (grootboek of doel); er is niets "
+            "geschreven.",
+            "A resource in this bundle belongs to another patient (ledger or target); nothing was written.",
         ),
         409,
     )
@@ -275,6 +296,7 @@ def plan_push(
     planned: list[Planned] = []
     for entry in entries:
         key, full_url = entry_key(entry), entry.get("fullUrl")
+        _refuse_foreign_resource(patient, known.get(key), current.get(key) if current else None)
         wanted = rewrite_references(entry["resource"], references) if server else entry["resource"]
         if server and current is not None:
             decision = _judge_on_server(key, full_url, wanted, known.get(key), current.get(key), force)

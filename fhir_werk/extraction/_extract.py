@@ -18,10 +18,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from fhir_werk.extraction._form import Form, compiled_form
-from fhir_werk.extraction._identity import Extracted, build_bundle, json_copy
+from fhir_werk.extraction._identity import Extracted, build_bundle
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
+from fhir_werk.extraction.sdc._json import json_copy
+from fhir_werk.narrative import narrated_bundle
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
 from fhir_werk.shared import (
     InvalidInputError,
@@ -190,4 +192,4 @@ def extract_with(
     )
     if response.get("status") == ENTERED_IN_ERROR:
         extracted = [replace(e, resource=retracted(e.resource)) for e in extracted]
-    return build_bundle(response, extracted)
+    return narrated_bundle(build_bundle(response, extracted))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from fhir_werk.extraction._status import DATA_OPERATION, provenance_activity
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.shared import BASE, InvalidInputError, Resource, issue, outcome
 
 IDENTIFIER_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
@@ -42,6 +43,32 @@ TAG_SYSTEM: Final = f"{BASE}/CodeSystem/extractie"
 _NAMESPACE: Final = uuid.UUID("4f5c1a7e-6b43-5d0c-9a51-0f1e2d3c4b5a")
 _IDENTIFIER_VALUE: Final = re.compile(r"[0-9a-f]{32}")
 _ORDER: Final = ("Observation", "Goal", "ServiceRequest", "CarePlan", "Consent")
+"""The leidraad's types in bundle order; any other type (a vendor's adapted template) after them."""
+_NO_IDENTIFIER: Final = frozenset(
+    {
+        "AuditEvent",
+        "Binary",
+        "Bundle",
+        "CapabilityStatement",
+        "CompartmentDefinition",
+        "GraphDefinition",
+        "ImplementationGuide",
+        "Linkage",
+        "OperationDefinition",
+        "OperationOutcome",
+        "Parameters",
+        "Provenance",
+        "SearchParameter",
+        "Subscription",
+        "TerminologyCapabilities",
+    }
+)
+"""R4 types without a list of identifiers: no identifier is added, the entry is a plain create."""
+
+
+def _type_rank(resource: Resource) -> int:
+    kind = resource.get("resourceType")
+    return _ORDER.index(kind) if kind in _ORDER else len(_ORDER)
 
 
 @dataclass(frozen=True)
@@ -127,16 +154,6 @@ def _check_carried(value: str, slot: str) -> None:
     )
 
 
-def json_copy(value: Any) -> Any:
-    """A deep copy of parsed JSON (dicts, lists and immutable scalars), several times faster
-    than ``copy.deepcopy``, which also tracks shared references JSON cannot have."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_copy(v) for v in value]
-    return value
-
-
 def _uuid(key: str, slot: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{key}#{slot}"))
 
@@ -174,6 +191,12 @@ def _entry(item: Extracted, key: str, response: Resource) -> Resource:
     # what they take from them); only their own top-level elements are replaced below, so a
     # shallow copy leaves ``item`` as it was.
     resource = dict(item.resource)
+    if resource["resourceType"] in _NO_IDENTIFIER:
+        return {
+            "fullUrl": f"urn:uuid:{_uuid(key, item.slot)}",
+            "resource": resource,
+            "request": {"method": "POST", "url": resource["resourceType"]},
+        }
     carried = carried_identifier(resource)
     if "identifier" in resource:
         resource["identifier"] = [i for i in resource["identifier"] if not _ours_without_value(i)]
@@ -216,7 +239,8 @@ def _link(entries: list[Resource], response_ref: dict[str, str]) -> None:
     for entry in entries:
         by_type.setdefault(entry["resource"]["resourceType"], []).append(entry)
     for entry in by_type.get("Observation", []):
-        entry["resource"]["derivedFrom"] = [response_ref]
+        # Only where the template says nothing of its own (a vendor's template may name more).
+        entry["resource"].setdefault("derivedFrom", [response_ref])
     for entry in by_type.get("Consent", []):
         entry["resource"]["sourceReference"] = response_ref
     for entry in by_type.get("CarePlan", []):
@@ -271,7 +295,7 @@ def build_bundle(response: Resource, extracted: list[Extracted]) -> Resource:
     first = _response_entry(response, key)
     response_ref = _ref(first)
     # By type, then by where the slot stands in the Questionnaire: the same for any item order.
-    ranked = sorted(extracted, key=lambda e: (_ORDER.index(e.resource["resourceType"]), e.rank, e.slot))
+    ranked = sorted(extracted, key=lambda e: (_type_rank(e.resource), e.rank, e.slot))
     entries = [_entry(e, key, response) for e in ranked]
     _link(entries, response_ref)
     provenance = _provenance(response, key, response_ref, entries)

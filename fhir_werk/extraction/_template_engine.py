@@ -20,8 +20,8 @@ from functools import cache
 from typing import Any
 
 from fhir_werk.extraction._fhirpath_subset import OutsideSubsetError, Scope, compile_subset
-from fhir_werk.extraction._identity import json_copy
 from fhir_werk.extraction._primitives import PlainView, Tagged
+from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT as CONTEXT
 from fhir_werk.shared import TEMPLATE_EXTRACT_VALUE as VALUE
 

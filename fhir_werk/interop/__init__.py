@@ -4,6 +4,6 @@ In: a FHIR base URL. Out: a :class:`Report` of checks (upload, ``$validate``, ex
 transactions twice, read back).
 """
 
-from fhir_werk.interop._interop import Check, Report, planned_steps, run_interop
+from fhir_werk.interop._interop import Check, ProfileCount, Report, planned_steps, run_interop
 
-__all__ = ["Check", "Report", "planned_steps", "run_interop"]
+__all__ = ["Check", "ProfileCount", "Report", "planned_steps", "run_interop"]

@@ -8,17 +8,17 @@ each accepted response through the adapters (:func:`fhir_werk.delivery.run_push`
 
 from fhir_werk.service._app import ROUTES, create_app
 from fhir_werk.service._binding import UnsafeBindingError, check_binding, shown_database, start_banner
-from fhir_werk.service._database import make_engine, migrate, open_database
-from fhir_werk.service._folder_import import import_folder_files
 from fhir_werk.service._logging import log_config
 from fhir_werk.service._metrics import multiprocess_directory
-from fhir_werk.service._outbox import Job, depth, drop, jobs, retry
-from fhir_werk.service._routes import Route
-from fhir_werk.service._settings import ServiceSettings, is_loopback, load_settings, read_settings_file
-from fhir_werk.service._sql_audit import SqlAuditLog
-from fhir_werk.service._sql_ledger import SqlLedger
-from fhir_werk.service._store import Store
-from fhir_werk.service._worker import Worker
+from fhir_werk.service.core._routes import Route
+from fhir_werk.service.core._settings import ServiceSettings, is_loopback, load_settings, read_settings_file
+from fhir_werk.service.outbox._worker import Worker
+from fhir_werk.service.storage._audit import SqlAuditLog
+from fhir_werk.service.storage._database import make_engine, migrate, open_database
+from fhir_werk.service.storage._folder_import import import_folder_files
+from fhir_werk.service.storage._ledger import SqlLedger
+from fhir_werk.service.storage._queue import Job, depth, drop, jobs, retry, retry_dead
+from fhir_werk.service.storage._store import Store
 
 __all__ = [
     "ROUTES",
@@ -45,6 +45,7 @@ __all__ = [
     "open_database",
     "read_settings_file",
     "retry",
+    "retry_dead",
     "shown_database",
     "start_banner",
 ]

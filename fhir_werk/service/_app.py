@@ -12,7 +12,9 @@ from fastapi import Depends, FastAPI
 from fastapi.params import Depends as DependsParam
 
 from fhir_werk.publishing import published
-from fhir_werk.service import (
+from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from fhir_werk.service._openapi import install_openapi
+from fhir_werk.service.api import (
     _audit_read,
     _capabilities,
     _delivery_state,
@@ -23,24 +25,23 @@ from fhir_werk.service import (
     _response_ops,
     _response_read,
     _response_write,
-    _smart_config,
 )
-from fhir_werk.service._auth_audit import AccessAudit
-from fhir_werk.service._auth_guard import build_auth
-from fhir_werk.service._database import open_database
-from fhir_werk.service._errors import install_error_handlers
-from fhir_werk.service._folder_import import import_folder_files
-from fhir_werk.service._health import healthz, readyz
-from fhir_werk.service._http import BODY_SCHEMA, check_format
-from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
-from fhir_werk.service._openapi import install_openapi
-from fhir_werk.service._routes import Route
-from fhir_werk.service._scopes import route_permission
-from fhir_werk.service._service import Service
-from fhir_werk.service._settings import ServiceSettings
-from fhir_werk.service._sql_audit import SqlAuditLog
-from fhir_werk.service._store import Store
-from fhir_werk.service._worker import AdapterFactory, Worker
+from fhir_werk.service.api._health import healthz, readyz
+from fhir_werk.service.api._service import Service
+from fhir_werk.service.auth import _smart_config
+from fhir_werk.service.auth._audit import AccessAudit
+from fhir_werk.service.auth._guard import build_auth
+from fhir_werk.service.auth._scopes import route_permission
+from fhir_werk.service.core._errors import install_error_handlers
+from fhir_werk.service.core._http import BODY_SCHEMA, check_format
+from fhir_werk.service.core._origin import LocalHostOnly
+from fhir_werk.service.core._routes import Route
+from fhir_werk.service.core._settings import ServiceSettings
+from fhir_werk.service.outbox._worker import AdapterFactory, Worker
+from fhir_werk.service.storage._audit import SqlAuditLog
+from fhir_werk.service.storage._database import open_database
+from fhir_werk.service.storage._folder_import import import_folder_files
+from fhir_werk.service.storage._store import Store
 from fhir_werk.shared import VERSION
 from fhir_werk.web import mount_page
 
@@ -115,12 +116,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.public_base_url = settings.public_base_url
     app.state.metrics = metrics
     install_error_handlers(app)
     # Outside the error guard: a 500 is audited too, and an audit that fails is itself a 500.
     app.add_middleware(AccessAudit, routes=ROUTES, audit=SqlAuditLog(engine), authenticated=auth is not None)
     # Outermost: it also times the 500 answers of the error guard.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if auth is None and settings.local:
+        # No token guards the local mode: a page of another site must not reach it by DNS rebinding.
+        app.add_middleware(LocalHostOnly)
     guards: list[DependsParam] = [Depends(check_format)]
     if auth is not None:
         guards.append(Depends(auth))

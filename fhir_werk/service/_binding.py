@@ -3,7 +3,7 @@
 Without authentication the service answers anyone who reaches it, with patient data. So it
 listens unauthenticated on a loopback address only (the *local mode*); on any other interface
 it refuses to start. With bearer JWT authentication configured (issuer, audience and JWKS URL,
-:mod:`._auth_guard`) it may listen anywhere; a configuration with only some of the three is
+:mod:`~fhir_werk.service.auth._guard`) it may listen anywhere; a configuration with only some of the three is
 refused too, rather than run without the authentication that was meant.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
-from fhir_werk.service._settings import ServiceSettings
+from fhir_werk.service.core._settings import ServiceSettings
 from fhir_werk.shared import FhirWerkError, issue, outcome
 
 

@@ -3,7 +3,8 @@
 A log line has the time, level, logger and message, and for an error the exception's *type*
 only: a traceback or an exception's text can quote answers or identifiers of a patient, so
 neither is ever written. What the service itself logs names jobs, targets and routes, never
-patients (see :mod:`._worker`, :mod:`._errors`); uvicorn's access log stays off.
+patients (see :mod:`~fhir_werk.service.outbox._worker`, :mod:`~fhir_werk.service.core._errors`); uvicorn's
+access log stays off.
 """
 
 from __future__ import annotations

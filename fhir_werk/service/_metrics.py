@@ -35,8 +35,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fhir_werk.service._outbox import STATES
-from fhir_werk.service._schema import deliveries
+from fhir_werk.service.storage._queue import STATES
+from fhir_werk.service.storage._schema import deliveries
 
 _UNMATCHED: Final = "(onbekend)"
 MULTIPROCESS_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"

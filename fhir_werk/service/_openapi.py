@@ -16,9 +16,9 @@ from typing import Any, Final
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from fhir_werk.service._http import FHIR_JSON
-from fhir_werk.service._routes import Route
-from fhir_werk.service._scopes import route_permission
+from fhir_werk.service.auth._scopes import route_permission
+from fhir_werk.service.core._http import FHIR_JSON
+from fhir_werk.service.core._routes import Route
 
 BEARER: Final = "bearer"
 _OUTCOME: Final = {"$ref": "#/components/schemas/OperationOutcome"}

@@ -88,7 +88,9 @@ def _choice(types: tuple[str, ...]) -> dict[str, Element]:
     return {"value" + t[0].upper() + t[1:]: (t, False) for t in types}
 
 
-_ELEMENT: Final[dict[str, Element]] = {"id": ("id", False), "extension": ("Extension", True)}
+# Element.id is an R4 string (https://hl7.org/fhir/R4/element.html); the id type's 64-character
+# pattern is for resource ids (Resource.id), which keep ("id", False) below.
+_ELEMENT: Final[dict[str, Element]] = {"id": ("string", False), "extension": ("Extension", True)}
 _BACKBONE: Final[dict[str, Element]] = {**_ELEMENT, "modifierExtension": ("Extension", True)}
 _QUANTITY: Final[dict[str, Element]] = {
     **_ELEMENT,

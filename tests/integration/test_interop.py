@@ -56,6 +56,10 @@ def test_interop_has_no_errors_and_no_fixable_warnings(fhir_server_url: str, tmp
     } <= kinds
     uploads = [c for c in report["checks"] if c["check"] == "upload"]
     assert len(uploads) == len(published().resources)
+    # Per claimed profile: every published resource that claims it was validated, none failed.
+    claims = [p for r in published().resources for p in r.get("meta", {}).get("profile", [])]
+    assert claims
+    assert report["profiles"] == {p: {"validated": claims.count(p), "errors": 0} for p in set(claims)}
 
 
 def test_idempotency_check_really_posted_twice(fhir_server_url: str, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@
 //   node extract-csiro.mjs < input.json                 input: {questionnaire, response}
 //   node extract-csiro.mjs questionnaire.json response.json
 //
+// input may also carry comparisonSource (an earlier response: modifications only).
 // stdin may also hold an array of such objects (one Node start for many extractions).
 // Prints {ok, bundle, issues} (or an array of them) as JSON on stdout: ok is false when the
 // extractor failed or threw; issues is its OperationOutcome or null. Exit code 2 only when this
@@ -25,12 +26,16 @@ function exceptionOutcome(message) {
   };
 }
 
-async function extractOne({ questionnaire, response }) {
+async function extractOne({ questionnaire, response, comparisonSource }) {
   if (!questionnaire || !response) {
     throw new Error('invoer mist "questionnaire" of "response"');
   }
   try {
-    const { extractSuccess, extractResult } = await inAppExtract(response, questionnaire, null);
+    const { extractSuccess, extractResult } = await inAppExtract(
+      response,
+      questionnaire,
+      comparisonSource ?? null
+    );
     if (!extractSuccess) {
       return { ok: false, bundle: null, issues: extractResult };
     }

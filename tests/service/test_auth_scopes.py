@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fhir_werk.service import ROUTES, Route
-from fhir_werk.service._scopes import Scope, parse_scope, parse_scopes, route_permission
+from fhir_werk.service.auth._scopes import Scope, parse_scope, parse_scopes, route_permission
 
 from .auth_kit import bearer, idp, secured, token
 from .kit import FHIR, TestClient, assert_outcome, example

@@ -3,12 +3,14 @@ refused explicitly (403 that says so) instead of silently granting nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from fhir_werk.service._auth import _fhir_user
+from fhir_werk.service.auth._tokens import _fhir_user
 
 from .auth_kit import bearer, idp, post_as, secured, stored, token
-from .kit import TestClient, assert_outcome, example
+from .kit import FHIR, TestClient, assert_outcome, example
 
 __all__ = ["idp", "secured", "stored"]  # the fixtures, imported for pytest
 
@@ -62,7 +64,7 @@ def test_a_practitioner_reaches_every_patient_but_signs_only_as_themself(
     for resource_id in stored.values():
         assert secured.get(f"{QR}/{resource_id}", headers=bearer(arts)).status_code == 200
     colleague = example("mohamed-ziek-met-contract", author={"reference": "Practitioner/arts-9"})
-    assert_outcome(post_as(secured, colleague, arts), 403, "forbidden", "andere zorgverlener")
+    assert_outcome(post_as(secured, colleague, arts), 403, "forbidden", "niet de gebruiker van het token")
     themself = example("mohamed-ziek-met-contract", author={"reference": "Practitioner/arts-3"})
     assert post_as(secured, themself, arts).status_code == 201
     organisation = example("pieter-deelt-niets", author={"reference": "Organization/ggz"})
@@ -95,3 +97,44 @@ def test_a_scope_with_search_parameters_is_refused_with_the_reason(
     # A plain missing scope says only that.
     missing = assert_outcome(secured.get("/fhir/Goal", headers=restricted), 403, "forbidden")
     assert "zoekparameters" not in missing["issue"][0]["details"]["text"]
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        {"reference": "Practitioner/arts-9/_history/1"},
+        {"reference": "https://epd.example.org/fhir/Practitioner/arts-9"},
+        {"reference": "PractitionerRole/rol-van-arts-9"},
+        {"display": "Dr. Arts-3"},
+        {"identifier": {"system": "http://fhir.nl/fhir/NamingSystem/big", "value": "123"}},
+        {"reference": "Practitioner/"},
+    ],
+)
+def test_a_practitioner_cannot_sign_as_a_colleague_in_any_spelling(
+    secured: TestClient, author: dict[str, object]
+) -> None:
+    arts = token(USER, fhirUser="Practitioner/arts-3")
+    answer = post_as(secured, example("mohamed-ziek-met-contract", author=author), arts)
+    assert_outcome(answer, 403, "forbidden", "niet de gebruiker van het token")
+    # spelled any way, the user themself is fine
+    for own in ("Practitioner/arts-3/_history/2", "https://epd.example.org/fhir/Practitioner/arts-3"):
+        fine = example("mohamed-ziek-met-contract", author={"reference": own}, identifier={"value": own})
+        assert post_as(secured, fine, arts).status_code == 201
+
+
+def test_a_practitioner_neither_takes_over_nor_deletes_a_colleagues_response(secured: TestClient) -> None:
+    colleague = token(USER, fhirUser="Practitioner/arts-9")
+    draft = example(
+        "mohamed-ziek-met-contract", author={"reference": "Practitioner/arts-9"}, status="in-progress"
+    )
+    created = post_as(secured, draft, colleague)
+    assert created.status_code == 201, created.text
+    resource_id = created.json()["id"]
+    arts = bearer(token(USER, fhirUser="Practitioner/arts-3"))
+    taken = created.json() | {"author": {"reference": "Practitioner/arts-3"}}
+    answer = secured.put(f"{QR}/{resource_id}", content=json.dumps(taken), headers=FHIR | arts)
+    assert_outcome(answer, 403, "forbidden", "niet de gebruiker van het token")
+    assert_outcome(secured.delete(f"{QR}/{resource_id}", headers=arts), 403, "forbidden")
+    # the colleague's own response is untouched, and they may still change it themselves
+    assert secured.get(f"{QR}/{resource_id}", headers=arts).json()["meta"]["versionId"] == "1"
+    assert secured.delete(f"{QR}/{resource_id}", headers=bearer(colleague)).status_code in (200, 204)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fhir_werk.service import ROUTES
-from fhir_werk.service._plan_store import PLAN_TYPES
+from fhir_werk.service.storage._plan_store import PLAN_TYPES
 
 from .kit import FHIR, TestClient, body, example, post
 

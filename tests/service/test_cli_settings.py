@@ -20,6 +20,8 @@ from fhir_werk.cli import app as cli
             "Instelling FHIR_WERK_SERVICE_PORT heeft een ongeldige waarde",
         ),
         ({"FHIR_WERK_SERVICE_MAX_ATTEMPTS": "0"}, 2, "FHIR_WERK_SERVICE_MAX_ATTEMPTS"),
+        ({"FHIR_WERK_SERVICE_AUTH_ISSUER": "   "}, 2, "FHIR_WERK_SERVICE_AUTH_ISSUER"),
+        ({"FHIR_WERK_SERVICE_AUTH_AUDIENCE": " "}, 2, "FHIR_WERK_SERVICE_AUTH_AUDIENCE"),
         ({"FHIR_WERK_DATABASE_URL": "onzin"}, 2, "De database-URL (FHIR_WERK_DATABASE_URL) is ongeldig"),
         ({"FHIR_WERK_DATABASE_URL": "mysql://x:geheim@127.0.0.1:1/db"}, 2, "zonder stuurprogramma"),
         (

@@ -104,7 +104,7 @@ def test_an_unexpected_error_is_500_naming_only_its_type(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("Patient/voorbeeld-els zei: geheim antwoord")
 
-    monkeypatch.setattr("fhir_werk.service._response_ops.validate_response", broken)
+    monkeypatch.setattr("fhir_werk.service.api._response_ops.validate_response", broken)
     answer = client.post("/fhir/QuestionnaireResponse/$validate", content=body(example()), headers=FHIR)
     result = assert_outcome(answer, 500, "exception", "Interne fout in fhir-werk (RuntimeError)")
     assert "geheim" not in answer.text

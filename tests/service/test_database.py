@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from fhir_werk.service import make_engine, migrate
-from fhir_werk.service._schema import metadata
+from fhir_werk.service.storage._schema import metadata
 
 
 def test_the_migrations_make_the_schema_the_queries_use(tmp_path: Path) -> None:

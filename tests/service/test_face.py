@@ -31,6 +31,7 @@ def test_the_face_is_exactly_this() -> None:
         "open_database",
         "read_settings_file",
         "retry",
+        "retry_dead",
         "shown_database",
         "start_banner",
     ]

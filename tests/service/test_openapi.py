@@ -9,7 +9,7 @@ from typing import Any
 import respx
 
 from fhir_werk.service import ROUTES, create_app
-from fhir_werk.service._scopes import route_permission
+from fhir_werk.service.auth._scopes import route_permission
 
 from .auth_kit import auth_settings, idp
 from .kit import TestClient

@@ -12,9 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from fhir_werk.cli import app as cli
+from fhir_werk.client import error_from_status
 from fhir_werk.delivery import PushContext, PushResult
 from fhir_werk.service import ServiceSettings, Store, Worker, depth, jobs
-from fhir_werk.service._sql_audit import SqlAuditLog
+from fhir_werk.service.storage._audit import SqlAuditLog
 from fhir_werk.shared import (
     RemoteRejectedError,
     RemoteUnavailableError,
@@ -145,6 +146,30 @@ def test_a_rejected_bundle_is_dead_at_once(client: TestClient, settings: Service
     )
 
 
+def test_the_dead_jobs_reason_says_what_the_server_objected_to(
+    client: TestClient, settings: ServiceSettings
+) -> None:
+    stored = post(client, example()).json()
+    said = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "code-invalid",
+                "diagnostics": "Unknown code 'https://fhir-werk.nl/fhir/CodeSystem/doelsoort#werk'",
+                "expression": ["Goal.category[0].coding[0]"],
+            }
+        ],
+    }
+    _failing_worker(client, settings, error_from_status(422, said)).deliver_one()
+    (state,) = _delivery(client, stored["id"])
+    assert (state["state"], state["lastError"]) == (
+        "dead",
+        "De server weigerde de aanvraag (HTTP 422 Unprocessable Entity). Server: error code-invalid "
+        "[Goal.category[0].coding[0]]: Unknown code 'https://fhir-werk.nl/fhir/CodeSystem/doelsoort#werk'",
+    )
+
+
 def test_a_consent_refusal_is_final_and_audited(client: TestClient, settings: ServiceSettings) -> None:
     settings.recipient = "werkgever"
     stored = post(client, example("pieter-deelt-niets")).json()
@@ -195,6 +220,27 @@ def test_outbox_list_retry_and_drop(client: TestClient, settings: ServiceSetting
     assert "Aflevering 999 bestaat niet" in missing.output
 
 
+def test_outbox_retry_dead_queues_every_dead_job_at_once_and_audits_it(
+    client: TestClient, settings: ServiceSettings
+) -> None:
+    rejected = RemoteRejectedError(bad_request("Het EPD weigert de bundel.", "The EPD rejects the bundle."))
+    ids = [post(client, example(identifier={"value": f"dood-{n}"})).json()["id"] for n in range(5)]
+    worker = _failing_worker(client, settings, rejected)
+    for _ in ids:
+        worker.deliver_one()
+    assert {_delivery(client, i)[0]["state"] for i in ids} == {"dead"}
+    done = _cli(settings, "outbox", "retry", "--dead")
+    assert done.exit_code == 0, done.output
+    assert len(json.loads(done.stderr)["jobs"]) == 5
+    assert {_delivery(client, i)[0]["state"] for i in ids} == {"queued"}
+    events = client.get("/fhir/AuditEvent").json()["entry"]
+    retried = [e["resource"] for e in events if "opnieuw klaargezet" in e["resource"].get("outcomeDesc", "")]
+    assert len(retried) == 1
+    assert retried[0]["agent"][0]["who"]["display"] == "fhir-werk outbox retry --dead"
+    assert _cli(settings, "outbox", "retry").exit_code == 2  # neither a number nor --dead
+    assert _cli(settings, "outbox", "retry", "1", "--dead").exit_code == 2
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::"])
 def test_serve_refuses_another_interface_without_auth(host: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--host", host], env={"FHIR_WERK_DATA_DIR": str(tmp_path)})
@@ -213,7 +259,7 @@ def test_fhir_werk_worker_once_delivers_what_is_due(client: TestClient, settings
 
 
 def test_jobs_of_one_patient_go_out_in_order(client: TestClient, settings: ServiceSettings) -> None:
-    from fhir_werk.service._outbox import claim
+    from fhir_werk.service.storage._queue import claim
 
     engine = client.app.state.service.engine  # type: ignore[attr-defined]
     first = post(client, example()).json()

@@ -21,8 +21,8 @@ import pytest
 import sqlalchemy as sa
 
 from fhir_werk.service import ServiceSettings, Store, create_app, make_engine, migrate
-from fhir_werk.service._outbox import claim, jobs, succeed
-from fhir_werk.service._sql_audit import SqlAuditLog
+from fhir_werk.service.storage._audit import SqlAuditLog
+from fhir_werk.service.storage._queue import claim, jobs, succeed
 
 from .kit import FHIR, Serve, TestClient, body, bundle_names, example, post, states
 
@@ -103,10 +103,10 @@ def test_concurrent_workers_never_claim_a_job_twice(pg_settings: ServiceSettings
     migrate(engine)
     store = Store(engine, ["file"])
     with engine.begin() as db:
-        from fhir_werk.service import _outbox
+        from fhir_werk.service.storage import _queue
 
         for number in range(60):  # 60 patients: nothing waits for an earlier job
-            _outbox.enqueue(db, f"r{number}", 1, ["file"], f"Patient/p{number}")
+            _queue.enqueue(db, f"r{number}", 1, ["file"], f"Patient/p{number}")
     claimed: list[int] = []
     lock = threading.Lock()
 

@@ -100,17 +100,23 @@ def test_delete_needs_the_d_scope_and_is_audited_as_d(secured: TestClient, tmp_p
     assert_outcome(secured.delete(url, headers=reader), 403, "forbidden", "QuestionnaireResponse.d")
     other = bearer(token("patient/QuestionnaireResponse.d", patient="iemand-anders"))
     assert_outcome(secured.delete(url, headers=other), 403, "forbidden")
-    deleter = bearer(token("user/QuestionnaireResponse.d", sub="arts-3", fhirUser="Practitioner/arts-3"))
+    # A colleague of the author may not delete it (issue 19); the author may.
+    colleague = bearer(token("user/QuestionnaireResponse.d", sub="arts-3", fhirUser="Practitioner/arts-3"))
+    assert_outcome(
+        secured.delete(url, headers=colleague), 403, "forbidden", "niet de gebruiker van het token"
+    )
+    author = "Practitioner/voorbeeld-behandelaar"
+    deleter = bearer(token("user/QuestionnaireResponse.d", sub="arts-3", fhirUser=author))
     assert secured.delete(url, headers=deleter).status_code == 200
     events = secured.get("/fhir/AuditEvent", params={"patient": "voorbeeld-els"}, headers=bearer(token()))
     deletes = [e["resource"] for e in events.json()["entry"] if e["resource"].get("action") == "D"]
-    # The two refused deletes are audited too (outcome 4), under the patient they reached for.
-    assert sorted(event["outcome"] for event in deletes) == ["0", "4", "4"]
+    # The three refused deletes are audited too (outcome 4), under the patient they reached for.
+    assert sorted(event["outcome"] for event in deletes) == ["0", "4", "4", "4"]
     (event,) = [event for event in deletes if event["outcome"] == "0"]
     assert event["subtype"][0]["code"] == "delete"
     assert event["agent"][0]["who"] == {
         "identifier": {"value": "arts-3"},
-        "reference": "Practitioner/arts-3",
+        "reference": "Practitioner/voorbeeld-behandelaar",
     }
     assert {"reference": f"QuestionnaireResponse/{stored['id']}"} in [
         entity["what"] for entity in event["entity"]

@@ -143,7 +143,7 @@ def test_a_failure_while_queueing_stores_nothing(client: TestClient, monkeypatch
     def broken(*_args: object) -> None:
         raise RuntimeError("de wachtrij is stuk")
 
-    monkeypatch.setattr("fhir_werk.service._outbox.enqueue", broken)
+    monkeypatch.setattr("fhir_werk.service.storage._queue.enqueue", broken)
     answer = post(client, example())
     assert_outcome(answer, 500, "exception", "RuntimeError")
     monkeypatch.undo()
@@ -157,9 +157,25 @@ def test_a_failure_while_queueing_an_update_keeps_the_old_version(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stored = post(client, example()).json()
-    monkeypatch.setattr("fhir_werk.service._outbox.enqueue", lambda *_: (_ for _ in ()).throw(OSError()))
+    monkeypatch.setattr(
+        "fhir_werk.service.storage._queue.enqueue", lambda *_: (_ for _ in ()).throw(OSError())
+    )
     url = f"/fhir/QuestionnaireResponse/{stored['id']}"
     assert client.put(url, content=body(_amended(stored)), headers=FHIR).status_code == 500
     monkeypatch.undo()
     assert client.get(url).json()["meta"]["versionId"] == "1"
     assert len(client.get(f"{url}/_history").json()["entry"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("element", "value"),
+    [("value", "r1\r\nX-Vals: 1"), ("value", "x" * 1025), ("system", "urn:a\x00b"), ("value", "a\x85b")],
+)
+def test_an_identifier_with_control_characters_or_over_1_kb_is_a_400(
+    client: TestClient, element: str, value: str
+) -> None:
+    identifier = {"system": "https://fhir-werk.nl/fhir/NamingSystem/test", "value": "ok"} | {element: value}
+    result = assert_outcome(post(client, example(identifier=identifier)), 400, "invalid", "stuurtekens")
+    assert result["issue"][0]["expression"] == [f"QuestionnaireResponse.identifier.{element}"]
+    found = client.get("/fhir/QuestionnaireResponse").json()
+    assert found["total"] == 0

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from fhir_werk.delivery import AuditLog, AuditStore, Ledger, LedgerStore, Written
 from fhir_werk.service import ServiceSettings, create_app, make_engine, migrate
-from fhir_werk.service._folder_import import MARKER, import_folder_files
-from fhir_werk.service._sql_audit import SqlAuditLog
-from fhir_werk.service._sql_ledger import SqlLedger
+from fhir_werk.service.storage._audit import SqlAuditLog
+from fhir_werk.service.storage._folder_import import MARKER, import_folder_files
+from fhir_werk.service.storage._ledger import SqlLedger
 from fhir_werk.shared import InvalidInputError
 
 from .kit import TestClient, assert_outcome
@@ -98,7 +98,7 @@ _RECORDER = """
 import sys
 from fhir_werk.delivery import Written
 from fhir_werk.service import make_engine
-from fhir_werk.service._sql_ledger import SqlLedger
+from fhir_werk.service.storage._ledger import SqlLedger
 
 url, name = sys.argv[1], sys.argv[2]
 ledger = SqlLedger(make_engine(url))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from fhir_werk.service import ServiceSettings, Store, Worker, create_app
-from fhir_werk.service._targets import adapter_of, named_settings
-from fhir_werk.service._worker import default_adapters
+from fhir_werk.service.outbox._targets import adapter_of, named_settings
+from fhir_werk.service.outbox._worker import default_adapters
 from fhir_werk.shared import InvalidInputError
 
 from .kit import TestClient, assert_outcome, example, post

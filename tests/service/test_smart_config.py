@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from fhir_werk.service import create_app
-from fhir_werk.service._capabilities import OAUTH_URIS
+from fhir_werk.service.api._capabilities import OAUTH_URIS
 
 from .auth_kit import ISSUER, JWKS_URL, auth_settings, idp
 from .kit import TestClient

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from fhir_werk.service import make_engine, migrate
-from fhir_werk.service._database import _FifoLock, _writer_lock, writing
+from fhir_werk.service.storage._database import _FifoLock, _writer_lock, writing
 
 from .kit import TestClient, example, post
 
@@ -150,7 +150,7 @@ def test_a_hung_holder_of_the_lock_file_is_waited_for_no_longer_than_the_busy_ti
     import fcntl
     import os
 
-    from fhir_werk.service import _database
+    from fhir_werk.service.storage import _database
 
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(engine)

@@ -8,6 +8,9 @@ import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import jakarta.persistence.EntityManagerFactory;
 import org.apache.commons.dbcp2.BasicDataSource;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,6 +18,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 
+import java.time.Duration;
 import java.util.Properties;
 import javax.sql.DataSource;
 
@@ -49,6 +53,32 @@ public class PersistenceConfig {
 		settings.setDeferIndexingForCodesystemsOfSize(10_000);
 		// Kept at HAPI's default on purpose: referential integrity on write and on delete.
 		return settings;
+	}
+
+	/**
+	 * HAPI's default (JpaConfig's bean {@code validationSupportChainCacheConfiguration}) keeps every
+	 * validation look-up (CodeSystem, ValueSet, code) for 10 minutes, "not found" included. A code
+	 * would then be accepted or refused depending on what the server held up to 10 minutes earlier:
+	 * a test's outcome would depend on the tests before it and on the clock. Here a look-up lives
+	 * 1 ms, less than any request takes, so every validation sees the server as it is now.
+	 * Not {@code CacheConfiguration.disabled()}: in HAPI 8.8 that also empties
+	 * fetchAllStructureDefinitions (hapi-fhir issue 6895) and every resource type becomes unknown.
+	 * A post-processor, not a bean of the same name: component scanning registers this class before
+	 * HAPI's configs, so HAPI's definition would replace ours.
+	 */
+	@Bean
+	public static BeanPostProcessor validationLookUpsAreNotKept() {
+		return new BeanPostProcessor() {
+			@Override
+			public Object postProcessBeforeInitialization(Object theBean, String theName) {
+				if (theBean instanceof ValidationSupportChain.CacheConfiguration cache) {
+					cache.setCacheTimeout(Duration.ofMillis(1));
+					LoggerFactory.getLogger(PersistenceConfig.class)
+							.info("Validation look-ups are kept {} ms ({})", cache.getCacheTimeout(), theName);
+				}
+				return theBean;
+			}
+		};
 	}
 
 	/** Required by the JPA layer; no partitioning. */

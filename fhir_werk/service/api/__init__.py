@@ -1,0 +1,1 @@
+"""One module per FHIR interaction or operation, and the dependencies they share."""

@@ -1,0 +1,1 @@
+"""Who may do what: bearer tokens, SMART scopes, the patient and user guards, the access audit."""

@@ -1,0 +1,1 @@
+"""The delivery worker that drains the outbox through the adapters."""

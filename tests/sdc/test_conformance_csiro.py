@@ -1,0 +1,50 @@
+"""CSIRO's own engine on the same conformance cases, compared the same way: the results table in
+docs/sdc-engine.md says which it gets right, and this keeps that true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.sdc.cases import cases, differences
+
+from jstools import csiro_extract_many, js_tools  # noqa: F401  (js_tools: session fixture)
+
+CSIRO_WRONG = {
+    # Its npm release (1.0.16) PATCHes Parameters/<id> instead of MedicationStatement/<id>.
+    "csiro-regular-medications-patch-add-modified",
+    # It refuses templateExtractBundle ("does not contain any templateExtract extensions").
+    "sdc-extract-complex-template2",
+    # It does template-based extraction only.
+    "sdc-extract-complex-defn3",
+}
+DOC = Path(__file__).resolve().parents[2] / "docs" / "sdc-engine.md"
+
+pytestmark = [pytest.mark.node, pytest.mark.usefixtures("js_tools")]
+
+
+def test_csiro_gets_right_what_the_results_table_says() -> None:
+    found = cases()
+    results = csiro_extract_many(
+        [
+            {
+                "questionnaire": c.questionnaire,
+                "response": c.response,
+                "comparisonSource": c.comparison_source,
+            }
+            for c in found
+        ]
+    )
+    wrong = {
+        case.name
+        for case, result in zip(found, results, strict=True)
+        if not result["ok"]
+        or result["bundle"] is None
+        or differences(result["bundle"], case.expected, case.name)
+    }
+    assert wrong == CSIRO_WRONG
+    table = DOC.read_text(encoding="utf-8")
+    for case in found:
+        mark = "✗" if case.name in CSIRO_WRONG else "✓"
+        assert f"| `{case.name}` | ✓ | {mark} |" in table
