@@ -33,6 +33,16 @@ def _report(result: Resource) -> None:
         echo(f"{found.get('severity')}: {text}" + (f" ({where})" if where else ""), err=True)
 
 
+def _tasks(path: Path | None) -> list[Resource]:
+    if path is None:
+        return []
+    found = read_resource(path, ("Bundle", "Task"))
+    if found["resourceType"] == "Task":
+        return [found]
+    resources = (entry.get("resource") or {} for entry in found.get("entry", []))
+    return [r for r in resources if r.get("resourceType") == "Task"]
+
+
 @app.command()
 def extract(
     response: Annotated[
@@ -68,6 +78,15 @@ def extract(
             help="Alleen wat veranderde sinds deze eerdere ingevulde lijst (algemene SDC-extractie).",
         ),
     ] = None,
+    earlier_tasks: Annotated[
+        Path | None,
+        typer.Option(
+            "--taken",
+            metavar="TAKEN.json",
+            help="Re-integratie: de taken van een eerdere berekening uit het EPD (een Bundle of één "
+            "Task); een mijlpaal die daar afgerond is, blijft gedaan.",
+        ),
+    ] = None,
 ) -> None:
     """Maak van een ingevulde leidraad een transactiebundel met de behandelplansectie Werk.
 
@@ -87,7 +106,7 @@ def extract(
     if form is not None and (earlier is not None or not _is_werk(form)):
         bundle, result = sdc_extract(data, form, comparison_source=earlier)
     else:
-        bundle = extract_bundle(data, form)
+        bundle = extract_bundle(data, form, earlier_tasks=_tasks(earlier_tasks))
     text = to_json(bundle)
     if output is None:
         echo(text, nl=False)

@@ -14,11 +14,12 @@ Pure: takes resources, returns a resource, writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from fhir_werk.extraction._form import Form, compiled_form
 from fhir_werk.extraction._identity import Extracted, build_bundle
+from fhir_werk.extraction._reintegratie import QUESTIONNAIRE_URL, reintegratie_bundle
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
 from fhir_werk.extraction._template_engine import TemplateRun
@@ -157,7 +158,11 @@ def _copy(source: Resource, key: str, target: Resource, name: str) -> None:
 
 
 def extract(
-    response: Resource, questionnaire: Resource | None = None, *, artifacts: Artifacts | None = None
+    response: Resource,
+    questionnaire: Resource | None = None,
+    *,
+    artifacts: Artifacts | None = None,
+    earlier_tasks: Sequence[Resource] = (),
 ) -> Resource:
     """Turn a response into a transaction Bundle; the same response always gives the same bundle.
 
@@ -165,8 +170,12 @@ def extract(
     :class:`InvalidInputError` carrying the validation OperationOutcome; nothing is extracted.
     So does a draft (``in-progress``) or ``stopped`` response. An ``entered-in-error`` response
     gives the retraction: the same entries, marked entered-in-error (see ``_status``).
+
+    A response to the companion Questionnaire ``re-integratie`` gives the legal clock as Tasks and
+    a CarePlan (see ``_reintegratie``); ``earlier_tasks``, the EPD's Tasks of an earlier
+    computation, keep a milestone done.
     """
-    return extract_with(response, questionnaire, artifacts=artifacts)
+    return extract_with(response, questionnaire, artifacts=artifacts, earlier_tasks=earlier_tasks)
 
 
 def extract_with(
@@ -175,6 +184,7 @@ def extract_with(
     *,
     artifacts: Artifacts | None = None,
     fast: bool = True,
+    earlier_tasks: Sequence[Resource] = (),
 ) -> Resource:
     """:func:`extract`; ``fast=False`` evaluates every template expression with fhirpathpy (the
     reference the differential test compares the compiled subset with)."""
@@ -185,6 +195,8 @@ def extract_with(
     result = validate_response(response, form, artifacts=artifacts)
     if has_errors(result):
         raise InvalidInputError(result, status=422)
+    if str(form.get("url")) == QUESTIONNAIRE_URL:
+        return reintegratie_bundle(response, earlier_tasks)
     compiled = compiled_form(form)
     walked = _walked(response, compiled)
     extracted = _observation_resources(response, compiled, walked) + _template_resources(

@@ -80,8 +80,7 @@ def render_werk_section(bundle: Resource) -> str:
             done = f" [{state}]" if state else ""
             lines.append(f"  - {who_text}{detail.get('description', '')}{_when(detail)}{done}")
     for referral in _of(bundle, "ServiceRequest"):
-        codes = ", ".join(c.get("display", c["code"]) for c in referral["code"]["coding"])
-        lines.append(f"  - Verwijzing: {codes}")
+        lines.append(f"  - Verwijzing: {_dutch(referral['code'])}")
     lines += ["", "Scores om te volgen (0-10):"]
     for observation in _of(bundle, "Observation"):
         if "valueInteger" in observation:
@@ -98,3 +97,16 @@ def render_werk_section(bundle: Resource) -> str:
             until = permit.get("period", {}).get("end")
             lines.append(f"  - {recipient}: doelen en afspraken" + (f", tot {until}" if until else ""))
     return "\n".join(lines) + "\n"
+
+
+def _dutch(concept: Resource) -> str:
+    """What a Dutch reader is shown of a code: its text, else the project's own coding's display.
+
+    The SNOMED coding keeps SNOMED's English display (it must match the terminology), so it is
+    only the last resort ("Verwijzing: Referral to occupational health physician" otherwise).
+    """
+    if concept.get("text"):
+        return str(concept["text"])
+    codings = concept.get("coding", [])
+    own = [c for c in codings if c.get("system") != "http://snomed.info/sct"] or codings
+    return ", ".join(str(c.get("display", c.get("code", ""))) for c in own)

@@ -1,10 +1,13 @@
 """The clock in the Werk plan: a ``re-integratie`` response in, one FHIR Task per milestone out.
 
 Each milestone becomes a Task (FHIR R4 workflow) that the EPD's own worklists can show:
-``code`` the legal basis (CodeSystem ``re-integratie-grondslag``), ``restriction.period`` the
-date or period, ``performerType`` the role, ``status`` ``completed`` when done and ``requested``
-otherwise, with ``businessStatus`` the state in Dutch (gepland / nu aan de orde / te laat /
-gedaan). The CarePlan Werk lists them as activities (:func:`activiteiten`).
+``code`` the legal basis (CodeSystem ``re-integratie-grondslag``), ``executionPeriod`` (and
+``restriction.period``) the date or period, so a server's period search finds them,
+``performerType`` the role (a code of ``re-integratie-actor`` where one fits), ``owner`` the
+person or organisation the response names for that role (contained, with how to reach them), or
+the patient where the patient acts; ``status`` ``completed`` when done, ``ready`` when due now or
+late and ``requested`` when planned, with ``businessStatus`` the state in Dutch (gepland / nu aan
+de orde / te laat / gedaan). The CarePlan Werk lists them as activities (:func:`activiteiten`).
 
 Recomputed from the answers every time: a corrected first sick day moves every date, a Belgian
 decision adds its own deadline. The identity of a Task is the patient and the legal basis, so a
@@ -19,7 +22,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, cast
 
-from fhir_werk.reintegratie._klok import Antwoorden, Land, Mijlpaal, OngeldigeInvoerError, mijlpalen
+from fhir_werk.reintegratie._eigenaar import Betrokkene, betrokkenen, eigenaar, rol_codes
+from fhir_werk.reintegratie._klok import Antwoorden, Land, Mijlpaal, OngeldigeInvoerError, Status, mijlpalen
 from fhir_werk.shared import BASE, code_system
 
 __all__ = ["IDENTIFIER_SYSTEM", "activiteiten", "antwoorden_uit", "taken"]
@@ -88,7 +92,21 @@ def _code_of(task: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _task(mijlpaal: Mijlpaal, subject: Mapping[str, Any], plan: Mapping[str, Any] | None) -> Resource:
+_TASK_STATUS: Final[dict[Status, str]] = {
+    "gepland": "requested",
+    "nu aan de orde": "ready",
+    "te laat": "ready",
+    "gedaan": "completed",
+}
+"""FHIR's Task status per state: ``ready`` is what a worklist shows as due (now or late)."""
+
+
+def _task(
+    mijlpaal: Mijlpaal,
+    subject: Mapping[str, Any],
+    plan: Mapping[str, Any] | None,
+    actors: Sequence[Betrokkene] = (),
+) -> Resource:
     key = str(uuid.uuid5(_NAMESPACE, f"{subject.get('reference')}|{mijlpaal.code}")).replace("-", "")
     period = (
         {"start": mijlpaal.datum.isoformat()}
@@ -101,7 +119,7 @@ def _task(mijlpaal: Mijlpaal, subject: Mapping[str, Any], plan: Mapping[str, Any
         "resourceType": "Task",
         "id": key,
         "identifier": [{"system": IDENTIFIER_SYSTEM, "value": key}],
-        "status": "completed" if mijlpaal.status == "gedaan" else "requested",
+        "status": _TASK_STATUS[mijlpaal.status],
         "businessStatus": {"text": mijlpaal.status},
         "intent": "plan",
         "code": {
@@ -116,13 +134,28 @@ def _task(mijlpaal: Mijlpaal, subject: Mapping[str, Any], plan: Mapping[str, Any
         },
         "description": f"{mijlpaal.wat} ({mijlpaal.soort} {mijlpaal.datum.isoformat()})",
         "for": dict(subject),
+        "executionPeriod": dict(period),
         "restriction": {"period": period},
-        "performerType": [{"text": mijlpaal.wie}],
+        "performerType": [{"coding": rol_codes(mijlpaal.code), "text": mijlpaal.wie}],
         "note": [{"text": f"{mijlpaal.telling} Bron: {mijlpaal.bron}."}],
     }
+    if not task["performerType"][0]["coding"]:
+        del task["performerType"][0]["coding"]
+    owner = eigenaar(mijlpaal.code, subject, actors)
+    if owner is not None:
+        reference, contained = owner
+        if contained is not None:
+            task["contained"] = [contained]
+        task["owner"] = reference
     if plan is not None:
         task["basedOn"] = [dict(plan)]
-    return task
+    return _in_order(task)
+
+
+def _in_order(task: Resource) -> Resource:
+    """``contained`` right after ``id``, as FHIR JSON lists it: easier to read."""
+    head = {k: task[k] for k in ("resourceType", "id", "contained") if k in task}
+    return head | {k: v for k, v in task.items() if k not in head}
 
 
 def taken(
@@ -139,7 +172,8 @@ def taken(
     """
     done = {code for task in eerdere if task.get("status") == "completed" and (code := _code_of(task))}
     subject = response.get("subject") or {}
-    return [_task(m, subject, plan) for m in mijlpalen(antwoorden_uit(response, done), vandaag)]
+    actors = betrokkenen(response)
+    return [_task(m, subject, plan, actors) for m in mijlpalen(antwoorden_uit(response, done), vandaag)]
 
 
 def activiteiten(tasks: Iterable[Mapping[str, Any]]) -> list[Resource]:

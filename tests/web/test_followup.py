@@ -131,7 +131,7 @@ def test_the_follow_up_starts_from_the_first_and_the_chart_has_two_points_per_sc
     )
     assert "Elke week één telefoonvrije middag." in plan
     for code in scales:
-        points = page.locator(f'svg.grafiek g.schaal[data-schaal="{code}"] circle')
+        points = page.locator(f'svg.grafiek g.schaal[data-schaal="{code}"] .punt')
         assert points.count() == 2, code
     # The first conversation's "one point higher" goal on a scale: its target is marked.
     assert page.locator("svg.grafiek line.doellijn").count() >= 1

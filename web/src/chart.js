@@ -22,7 +22,9 @@ function svg(name, attributes = {}, text) {
 // conversation (its time), not per day: two conversations on one day stay apart.
 export function chart(scales, targets) {
   const dates = [...new Set(scales.flatMap((scale) => scale.points.map((point) => point.when)))].sort();
-  const width = 640;
+  // The drawing is as wide as the screen allows (up to 640): on a phone the SVG is not shrunk,
+  // so its 12-px labels stay 12 px (they were ~5 px at 360 px).
+  const width = Math.max(300, Math.min(640, (globalThis.innerWidth || 640) - 40));
   const height = 260;
   const pad = { left: 36, right: 16, top: 12, bottom: 36 };
   const x = (i) => pad.left + (dates.length === 1 ? (width - pad.left - pad.right) / 2 : (i * (width - pad.left - pad.right)) / (dates.length - 1));
@@ -45,7 +47,9 @@ export function chart(scales, targets) {
   });
   scales.forEach((scale, n) => {
     const colour = KLEUREN[n % KLEUREN.length];
-    const points = scale.points.map((point) => [x(dates.indexOf(point.when)), y(point.value)]);
+    // Equal scores of different scales would hide each other: each scale sits a little apart.
+    const shift = (n - (scales.length - 1) / 2) * 4;
+    const points = scale.points.map((point) => [x(dates.indexOf(point.when)) + shift, y(point.value)]);
     const group = svg('g', { class: 'schaal', 'data-schaal': scale.code });
     group.append(svg('title', {}, scale.label));
     group.append(
@@ -58,16 +62,35 @@ export function chart(scales, targets) {
       }),
     );
     for (const [px, py] of points) {
-      group.append(svg('circle', { cx: px, cy: py, r: 4, fill: colour, class: 'punt' }));
+      group.append(marker(n, px, py, colour));
     }
     if (targets[scale.code] !== undefined) {
+      // A goal is a thin line of dots with its own label, unlike any scale's line.
       const ty = y(targets[scale.code]);
       group.append(
-        svg('line', { x1: pad.left, x2: width - pad.right, y1: ty, y2: ty, stroke: colour, 'stroke-dasharray': '2 6', class: 'doellijn' }),
+        svg('line', { x1: pad.left, x2: width - pad.right, y1: ty, y2: ty, stroke: colour, 'stroke-width': 1, 'stroke-dasharray': '1 4', class: 'doellijn' }),
+        svg('text', { x: width - pad.right, y: ty - 4, 'text-anchor': 'end', fill: colour, class: 'as doel-label' }, `doel ${scale.label.split(' (')[0].toLowerCase()}: ${targets[scale.code]}`),
       );
     }
     root.append(group);
   });
+  return root;
+}
+
+// Marker shapes differ per scale as well: circle, square, diamond, triangle.
+export function marker(n, px, py, colour) {
+  const shape = n % 4;
+  if (shape === 0) return svg('circle', { cx: px, cy: py, r: 4, fill: colour, class: 'punt' });
+  if (shape === 1) return svg('rect', { x: px - 4, y: py - 4, width: 8, height: 8, fill: colour, class: 'punt' });
+  const corners = shape === 2 ? [[0, -5], [5, 0], [0, 5], [-5, 0]] : [[0, -5], [5, 4], [-5, 4]];
+  return svg('polygon', { points: corners.map(([dx, dy]) => `${px + dx},${py + dy}`).join(' '), fill: colour, class: 'punt' });
+}
+
+// The legend's sample of a scale: its colour, its dash and its marker, as in the chart.
+export function swatch(n) {
+  const colour = KLEUREN[n % KLEUREN.length];
+  const root = svg('svg', { viewBox: '0 0 40 12', width: 40, height: 12, 'aria-hidden': 'true', class: 'staal' });
+  root.append(svg('line', { x1: 0, x2: 40, y1: 6, y2: 6, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': STREEPJES[n % STREEPJES.length] }), marker(n, 20, 6, colour));
   return root;
 }
 

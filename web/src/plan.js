@@ -1,6 +1,6 @@
 // The Werk section of the treatment plan, drawn from the transaction Bundle that $extract
 // returns for a response: goals, agreed steps, the follow-up, the consent, and the delivery state.
-import { chart } from './chart.js';
+import { chart, swatch } from './chart.js';
 import { AFLEVER_STAND, AFSPRAAK_STAND, datum, DOEL_STAND, DOEL_STATUS } from './dutch.js';
 
 export function el(name, attributes = {}, ...children) {
@@ -94,12 +94,35 @@ export function planView(bundle, delivery, trend, about = {}) {
   const steps = activities.filter((a) => a.detail?.kind !== 'Appointment');
   const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
   const goals = resources(bundle, 'Goal');
-  const legend = trend.scales.map((scale) =>
+  const legend = trend.scales.map((scale, n) =>
     el(
       'li',
       { 'data-schaal': scale.code },
-      `${scale.label}: ${scale.points.map((p) => p.value).join(' → ')}`,
+      swatch(n),
+      ` ${scale.label}: ${scale.points.map((p) => p.value).join(' → ')}`,
       trend.targets[scale.code] !== undefined ? ` (doel: ${trend.targets[scale.code]})` : null,
+    ),
+  );
+  // The same figures as a table: one row per scale, one column per conversation.
+  const dates = [...new Set(trend.scales.flatMap((scale) => scale.points.map((p) => p.when)))].sort();
+  const table = el(
+    'details',
+    { class: 'cijfers' },
+    el('summary', {}, 'De scores als tabel'),
+    el(
+      'div',
+      { class: 'tabel-rol', tabindex: '0', role: 'region', 'aria-label': 'Scores als tabel' },
+      el(
+        'table',
+        { class: 'scores' },
+        el('caption', {}, 'Scores van 0 tot 10 per gesprek'),
+        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Schaal'), dates.map((d) => el('th', { scope: 'col' }, datum(d))), el('th', { scope: 'col' }, 'Doel'))),
+        el('tbody', {}, trend.scales.map((scale) => el('tr', {},
+          el('th', { scope: 'row' }, scale.label),
+          dates.map((d) => el('td', {}, String(scale.points.find((p) => p.when === d)?.value ?? '—'))),
+          el('td', {}, String(trend.targets[scale.code] ?? '—')),
+        ))),
+      ),
     ),
   );
   return el(
@@ -139,7 +162,7 @@ export function planView(bundle, delivery, trend, about = {}) {
     el('section', { class: 'niet-afdrukken', 'aria-labelledby': 'grafiek-kop' },
       el('h3', { id: 'grafiek-kop' }, 'Scores door de gesprekken heen'),
       trend.scales.length
-        ? [el('figure', {}, chart(trend.scales, trend.targets), el('figcaption', {}, 'Van 0 (heel negatief) tot 10 (heel positief); een stippellijn is het doel.')), el('ul', { class: 'legenda' }, legend)]
+        ? [el('figure', {}, chart(trend.scales, trend.targets), el('figcaption', {}, 'Van 0 (heel negatief) tot 10 (heel positief). Elke schaal heeft een eigen kleur, lijn en punt (zie de legenda); een dunne lijn van puntjes met ‘doel’ erbij is het doel.')), el('ul', { class: 'legenda' }, legend), table]
         : el('p', {}, 'Er zijn nog geen scores.'),
     ),
   );
