@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi.params import Depends as DependsParam
 
 from fhir_werk.publishing import published
+from fhir_werk.service._docs import install_docs
 from fhir_werk.service._metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from fhir_werk.service._openapi import install_openapi
 from fhir_werk.service.api import (
@@ -111,7 +112,7 @@ def create_app(
         title="fhir-werk",
         version=VERSION,
         description="FHIR R4-dienst van fhir-werk: vragenlijsten, ingevulde leidraden en hun aflevering.",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs: Swagger UI without a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -138,6 +139,7 @@ def create_app(
             path, _smart_config.well_known, methods=["GET"], summary="SMART-configuratie", tags=["SMART"]
         )
     install_openapi(app, ROUTES, authenticated=auth is not None)
+    install_docs(app)
     mount_page(app, local=auth is None)
     return app
 
