@@ -1,8 +1,9 @@
 """``/docs``: Swagger UI from the service itself, so it also works without internet.
 
 FastAPI's own ``/docs`` loads Swagger UI's script, style and icon from a CDN; offline (a clinic's
-closed network, a laptop on a train) that page stays blank. The ``swagger-ui-bundle`` package
-(Apache-2.0, kept by the Connexion project) ships Swagger UI's dist files; they are served under
+closed network, a laptop on a train) that page stays blank. The ``swagger-ui-bundle-v2`` package
+(Apache-2.0, kept by the Connexion project) ships Swagger UI 5's dist files (4.x, in
+``swagger-ui-bundle`` 1.x, cannot read FastAPI's OpenAPI 3.1); they are served under
 ``/docs/static`` and the page names only those.
 """
 
