@@ -23,12 +23,27 @@ const depsFromTestsJs = {
   },
 };
 
+// The renderer changes typed text before it stores it (web/src/typed.js says why that is wrong);
+// its own module is swapped for one that keeps the text as typed.
+const sanitizer = /[\\/]smart-forms-renderer[\\/]lib[\\/]utils[\\/]inputSanitization\.js$/;
+const typedAsTyped = {
+  name: 'typed-as-typed',
+  enforce: 'pre',
+  async resolveId(source, importer, options) {
+    if (!importer || !source.endsWith('inputSanitization')) {
+      return null;
+    }
+    const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+    return resolved && sanitizer.test(resolved.id) ? path.join(here, 'src', 'typed.js') : null;
+  },
+};
+
 // A plain object, not defineConfig(): this file lives outside tests/js, where `vite` cannot be imported.
 export default {
   root: here,
   base: './',
   logLevel: 'warn',
-  plugins: [depsFromTestsJs],
+  plugins: [depsFromTestsJs, typedAsTyped],
   build: {
     outDir: process.env.FHIR_WERK_WEB_OUT || path.resolve(here, '..', 'fhir_werk', 'web', 'static'),
     emptyOutDir: true,
