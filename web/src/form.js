@@ -18,6 +18,9 @@ import { datum, fhirDatum, RENDERER_TEKST } from './dutch.js';
 let root = null;
 let element = null;
 let shown = null;
+// The follow-up's scores of the last conversation, by linkId: shown as "vorige keer: N" beside
+// each slider, so the patient compares without looking it up (issue 20, item 8).
+let previous = new Map();
 // The date fields whose text is no date (31-02-2026): saving and sending wait for them, so no
 // date is dropped silently. Keyed by the field's id; the value is the question's text.
 const wrongDates = new Map();
@@ -173,6 +176,14 @@ function repair(node) {
     if (!slider || !shown || !input) {
       continue;
     }
+    const before = previous.get(stack.closest('[data-linkid]')?.getAttribute('data-linkid'));
+    if (before !== undefined && !stack.parentElement.querySelector(':scope > .vorige-keer')) {
+      const note = document.createElement('p');
+      note.className = 'vorige-keer';
+      note.textContent = `vorige keer: ${before}`;
+      stack.after(note);
+      input.setAttribute('aria-describedby', (note.id = `vorige-${input.id || crypto.randomUUID()}`));
+    }
     const empty = shown.textContent.trim() === '-';
     slider.toggleAttribute('data-leeg', empty);
     if (empty) {
@@ -196,8 +207,28 @@ function repair(node) {
   }
 }
 
-export async function show(target, questionnaire, response) {
+// The integer answers of a response by linkId (the sliders' scores of an earlier conversation).
+export function scores(response) {
+  const found = new Map();
+  const walk = (items) => {
+    for (const item of items || []) {
+      const value = item.answer?.[0]?.valueInteger;
+      if (Number.isInteger(value)) {
+        found.set(item.linkId, value);
+      }
+      walk(item.item);
+      for (const answer of item.answer || []) {
+        walk(answer.item);
+      }
+    }
+  };
+  walk(response?.item);
+  return found;
+}
+
+export async function show(target, questionnaire, response, earlier = new Map()) {
   element = target;
+  previous = earlier;
   shown = questionnaire;
   await buildForm({
     questionnaire,

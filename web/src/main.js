@@ -343,13 +343,13 @@ async function showPlan(response) {
 
 // --- start ----------------------------------------------------------------------------------
 
-async function begin(questionnaireId, response, stored) {
+async function begin(questionnaireId, response, stored, earlier = new Map()) {
   state.view += 1;
   state.questionnaire = await api.questionnaire(questionnaireId);
   state.stored = stored;
   state.steps = stepsOf(state.questionnaire);
   const shown = questionnaireForRenderer(state.questionnaire);
-  await form.show($('form'), shown, responseForRenderer(shown, response));
+  await form.show($('form'), shown, responseForRenderer(shown, response), earlier);
   goTo(1);
 }
 
@@ -379,7 +379,7 @@ async function followUp() {
   const last = (await api.responses(state.patient))
     .filter((r) => r.status === 'completed' || r.status === 'amended')
     .sort((a, b) => (b.authored || '').localeCompare(a.authored || ''))[0];
-  await begin(VERVOLG, carriedOver(response, last), null);
+  await begin(VERVOLG, carriedOver(response, last), null, form.scores(last));
 }
 
 function conversationRow(response) {
