@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from fhir_werk.extraction import extract
+
 from .conftest import ROOT, Service, new_context
 from .kit import axe, shot
 
@@ -22,15 +24,38 @@ FIRST = EXAMPLES / "QuestionnaireResponse-sanne-werkt-met-klachten.json"
 SECOND = EXAMPLES / "vervolg" / "QuestionnaireResponse-sanne-vervolggesprek.json"
 
 
+def _goal_ids(response: dict[str, Any]) -> list[str]:
+    bundle = extract(response)
+    return [
+        e["resource"]["identifier"][0]["value"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Goal"
+    ]
+
+
 def _store(service: Service, patient: str) -> None:
-    for path in (FIRST, SECOND):
-        response = json.loads(path.read_text("utf-8"))
+    """Sanne's two conversations for ``patient``: the first under an identifier of its own, the
+    follow-up reviewing the goals that first conversation made (the service refuses a review of
+    goals outside the patient's own plan, so the example's goal ids are mapped to the new ones)."""
+    first = json.loads(FIRST.read_text("utf-8"))
+    second_text = SECOND.read_text("utf-8")
+    for old, new in zip(_goal_ids(first), _goal_ids(_as(first, patient)), strict=True):
+        second_text = second_text.replace(old, new)
+    second = json.loads(second_text)
+    second.pop("identifier", None)
+    for response in (_as(first, patient), _as(second, patient)):
         response.pop("id", None)
-        response.pop("identifier", None)
-        response["subject"] = {"reference": f"Patient/{patient}"}
         url = f"{service.base}/fhir/QuestionnaireResponse"
         stored = httpx.post(url, content=json.dumps(response), headers=FHIR)
         assert stored.status_code == 201, stored.text[:500]
+
+
+def _as(response: dict[str, Any], patient: str) -> dict[str, Any]:
+    mine: dict[str, Any] = json.loads(json.dumps(response))
+    mine["subject"] = {"reference": f"Patient/{patient}"}
+    if "identifier" in mine:
+        mine["identifier"] = {"system": mine["identifier"]["system"], "value": f"grafiek-{patient}"}
+    return mine
 
 
 def _plan(page: Any, service: Service, patient: str) -> None:
