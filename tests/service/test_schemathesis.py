@@ -3,8 +3,7 @@ every operation with generated requests, in process (ASGI), deterministic (``der
 bounded (a fixed number of examples per operation). No answer may be a 5xx, and every 4xx must be
 an OperationOutcome in ``application/fhir+json``.
 
-The operations are walked here rather than through schemathesis' pytest plugin: its lazy-fixture
-loader reads a private attribute pytest 9 no longer has.
+The walk itself is schemathesis_kit.each_case.
 """
 
 from __future__ import annotations
@@ -14,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis import GenerationMode
-from schemathesis.core.result import Ok
 
 from fhir_werk.service import ServiceSettings, create_app
 
 from .kit import TestClient, example, post
+from .schemathesis_kit import each_case
 
 EXAMPLES_PER_OPERATION = 30
 """Per operation and per mode (valid and invalid requests): about 2,000 cases, some 30 s."""
@@ -50,33 +47,15 @@ def test_no_5xx_and_every_error_is_an_operation_outcome(tmp_path: Path) -> None:
     app = create_app(ServiceSettings(data_dir=tmp_path / "data"), worker=False)
     with TestClient(app) as client:  # a stored response, so that a generated id can meet one
         post(client, example())
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     problems: list[str] = []
     statuses: list[int] = []
-    operations = 0
-    for loaded in schema.get_all_operations():
-        assert isinstance(loaded, Ok), loaded  # the document itself is well-formed
-        operation = loaded.ok()
-        operations += 1
-        strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(
-            GenerationMode.NEGATIVE
-        )
 
-        @settings(
-            derandomize=True,
-            max_examples=2 * EXAMPLES_PER_OPERATION,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=strategy)
-        def run(case: schemathesis.Case[Any]) -> None:
-            found = _problem(case, statuses)
-            if found is not None:
-                problems.append(found)
+    def check(case: schemathesis.Case[Any]) -> None:
+        found = _problem(case, statuses)
+        if found is not None:
+            problems.append(found)
 
-        run()
+    operations = each_case(app, 2 * EXAMPLES_PER_OPERATION, check)
     assert operations >= 30  # every FHIR route, the probes, the SMART document
     assert problems == []
     assert len(statuses) >= 20 * operations  # bounded, but not trivially small
