@@ -13,7 +13,7 @@ import pytest
 from fhir_werk.extraction import extract
 from fhir_werk.service import ServiceSettings, Worker
 
-from .kit import FHIR, TestClient, assert_outcome, body, fix_today, post, reintegratie
+from .kit import FHIR, TestClient, assert_outcome, body, example, fix_today, post, reintegratie
 
 DAAN = "Patient/voorbeeld-daan"
 STATES = {"gepland", "nu aan de orde", "te laat", "gedaan"}
@@ -151,3 +151,32 @@ def test_another_patients_tasks_are_not_in_the_search(client: TestClient) -> Non
     assert {t["for"]["reference"] for t in daans} == {DAAN}
     assert not {t["id"] for t in daans} & {t["id"] for t in fatimas}
     assert tasks(client, patient="voorbeeld-niemand") == []
+
+
+def test_the_werk_plan_lists_the_milestones_as_activities_without_a_new_version(client: TestClient) -> None:
+    els = "Patient/voorbeeld-els"
+    post(client, example())
+    (alone,) = client.get("/fhir/CarePlan", params={"patient": els}).json()["entry"]
+    own = alone["resource"]["activity"]
+    assert not [a for a in own if "reference" in a]
+    stored = post(client, reintegratie(subject={"reference": els})).json()
+    plans = {
+        e["resource"]["title"]: e["resource"]
+        for e in client.get("/fhir/CarePlan", params={"patient": els}).json()["entry"]
+    }
+    werk = plans["Werk (Arbeid als medicijn)"]
+    assert werk["meta"]["versionId"] == "1"  # a view: the stored plan is untouched
+    assert werk["activity"][: len(own)] == own  # the conversation's own activities come first
+    milestones = [a["reference"]["reference"] for a in werk["activity"][len(own) :]]
+    assert milestones == [f"Task/{t['id']}" for t in tasks(client, patient=els)]
+    for reference in milestones:
+        assert client.get(f"/fhir/{reference}").json()["for"] == {"reference": els}
+    assert client.get(f"/fhir/CarePlan/{werk['id']}").json()["activity"] == werk["activity"]
+    # The re-integratie plan (what the EPD gets) lists the same Tasks.
+    ri = plans["Re-integratie: de wettelijke klok"]["activity"]
+    assert {a["reference"]["reference"] for a in ri} == set(milestones)
+    corrected = _moved(stored, "ri-eerste-ziektedag", "2026-09-21")
+    client.put(f"/fhir/QuestionnaireResponse/{stored['id']}", content=body(corrected), headers=FHIR)
+    again = client.get(f"/fhir/CarePlan/{werk['id']}").json()
+    assert again["meta"]["versionId"] == "1"
+    assert [a["reference"]["reference"] for a in again["activity"][len(own) :]] == milestones

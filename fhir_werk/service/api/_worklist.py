@@ -16,8 +16,8 @@ from typing import Final
 from fastapi import Request
 from fastapi.responses import Response
 
-from fhir_werk.reintegratie import datum_van, op_dag
-from fhir_werk.service.api._service import ServiceDep
+from fhir_werk.reintegratie import activiteiten, datum_van, op_dag
+from fhir_werk.service.api._service import Service, ServiceDep
 from fhir_werk.service.core import _time
 from fhir_werk.service.core._bundles import searchset
 from fhir_werk.service.core._http import etag, fhir_response
@@ -26,12 +26,47 @@ from fhir_werk.service.core._routes import Route
 from fhir_werk.service.core._search import paging
 from fhir_werk.service.core._task_search import TASK_PARAMETERS, task_criteria
 from fhir_werk.service.storage import _plan_store
-from fhir_werk.shared import NotFoundError, Resource, not_found
+from fhir_werk.shared import NotFoundError, Resource, code_system, not_found
+
+_WERK: Final = (code_system("careplan-categorie"), "werk")
 
 
 def _order(task: Resource) -> tuple[str, str, str]:
     found = datum_van(task)
     return (found.isoformat() if found else "9999", str(task.get("code", {}).get("text", "")), task["id"])
+
+
+def _is_werk(plan: Resource) -> bool:
+    return any(
+        (coding.get("system"), coding.get("code")) == _WERK
+        for concept in plan.get("category", [])
+        if isinstance(concept, dict)
+        for coding in concept.get("coding", [])
+        if isinstance(coding, dict)
+    )
+
+
+def with_milestones(service: Service, plan: Resource) -> Resource:
+    """The CarePlan Werk ``plan`` with its patient's milestone Tasks as activities (each a
+    reference to its Task, by date), after the activities it has; any other CarePlan as it is.
+
+    A view, made when the plan is read, not stored: the plan's own version and activities are
+    what its extraction wrote (a clinician's edit of them in the EPD is never overwritten, the EPD
+    gets the milestones in the CarePlan "Re-integratie"), and the milestones follow every
+    correction of the re-integratie answers without a new version of the plan.
+    """
+    subject = plan.get("subject")
+    patient = subject.get("reference") if isinstance(subject, dict) else None
+    if not _is_werk(plan) or not isinstance(patient, str):
+        return plan
+    tasks = sorted(_plan_store.all_of(service.engine, "Task", [patient]), key=_order)
+    known = {
+        str(activity.get("reference", {}).get("reference"))
+        for activity in plan.get("activity", [])
+        if isinstance(activity, dict)
+    }
+    added = [a for a in activiteiten(tasks) if a["reference"]["reference"] not in known]
+    return plan | {"activity": [*plan.get("activity", []), *added]} if added else plan
 
 
 def read(id: str, request: Request, service: ServiceDep) -> Response:
