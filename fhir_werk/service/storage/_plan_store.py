@@ -21,17 +21,24 @@ from fhir_werk.delivery import rewrite_references
 from fhir_werk.service.storage._schema import plan_resources
 from fhir_werk.shared import Resource
 
-PLAN_TYPES: Final = ("CarePlan", "Goal", "Observation", "ServiceRequest", "Consent", "Provenance")
-"""The resource types an extraction makes besides the response itself."""
+PLAN_TYPES: Final = ("CarePlan", "Goal", "Observation", "ServiceRequest", "Consent", "Provenance", "Task")
+"""The resource types an extraction makes besides the response itself (Task: the re-integratie
+milestones)."""
 
 
 def _local_id(entry: Resource) -> str | None:
     full_url = entry.get("fullUrl")
-    return (
-        full_url.removeprefix("urn:uuid:")
-        if isinstance(full_url, str) and full_url.startswith("urn:uuid:")
-        else None
-    )
+    if not (isinstance(full_url, str) and full_url.startswith("urn:uuid:")):
+        return None
+    resource, request = entry.get("resource") or {}, entry.get("request") or {}
+    if (
+        request.get("method") == "PUT"
+        and request.get("url") == f"{resource.get('resourceType')}/{resource.get('id')}"
+    ):
+        # An extraction that PUTs by a stable id (the re-integratie Tasks and plan) names the
+        # resource by it in the EPD: the local copy keeps that id, so references between them hold.
+        return str(resource["id"])
+    return full_url.removeprefix("urn:uuid:")
 
 
 def local_copies(bundle: Resource, response_id: str) -> list[tuple[str, str, Resource]]:
@@ -133,6 +140,21 @@ def search(
             .offset(offset)
         ).all()
     return int(total), [_with_meta(row) for row in rows]
+
+
+def all_of(engine: sa.Engine, kind: str, patients: Sequence[str] | None) -> list[Resource]:
+    """Every ``kind`` copy (of ``patients``, when given), for a search that filters and sorts
+    what only the resource holds (the Tasks' state as of today)."""
+    where = [plan_resources.c.resource_type == kind]
+    if patients is not None:
+        where.append(plan_resources.c.patient.in_(patients))
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.select(plan_resources.c.resource, plan_resources.c.version, plan_resources.c.last_updated)
+            .where(*where)
+            .order_by(plan_resources.c.id)
+        ).all()
+    return [_with_meta(row) for row in rows]
 
 
 def goal_identifiers(engine: sa.Engine, patient: str, system: str) -> set[str]:
