@@ -50,7 +50,11 @@ def _pick(page: Any, link_id: str, option: str, index: int = 0) -> None:
 
 def _submit(page: Any) -> None:
     page.get_by_role("button", name="Afronden en versturen").click()
-    page.locator("#tijdlijn-kop, #melding .fout").first.wait_for()
+    # Storing the response makes its Tasks too: on a loaded machine that can take a while.
+    try:
+        page.locator("#tijdlijn-kop, #melding .fout").first.wait_for(timeout=90_000)
+    finally:
+        shot(page, f"ri-verstuurd-{page.viewport_size['width']}")
     assert page.locator("#melding .fout").count() == 0, page.locator("#melding").inner_text()
 
 
@@ -373,3 +377,64 @@ def test_a_sent_response_shows_its_tijdlijn_from_the_start_page(watched: Watched
     )
     axe(page, "ri-31-tijdlijn-van-start")
     shot(page, "ri-31-tijdlijn-van-start")
+    # A corrected first sick day (a week earlier): every date moves along, what was done stays done.
+    page.get_by_role("button", name="Terug naar start").click()
+    page.locator("#reintegratie").wait_for()
+    shot(page, "ri-32-start-na-tijdlijn")
+    page.get_by_role("button", name="Gegevens wijzigen").click()
+    field(page, "ri-eerste-ziektedag").wait_for()
+    assert field(page, "ri-eerste-ziektedag").input_value() == d(first)
+    earlier = first - timedelta(days=7)
+    field(page, "ri-eerste-ziektedag").fill(d(earlier))
+    page.wait_for_timeout(450)
+    _submit(page)
+    rows = _shown(page)
+    _check_against_clock(
+        rows,
+        mijlpalen(
+            Antwoorden(land="nl", eerste_ziektedag=earlier, probleemanalyse_op=first + timedelta(days=38)),
+            today,
+        ),
+        today,
+    )
+    assert f"eerste ziektedag, {d(earlier)}" in page.locator(".tijdlijn").inner_text()
+    shot(page, "ri-33-tijdlijn-gecorrigeerd")
+
+
+def test_a_decision_before_the_trajectory_is_refused_in_dutch_at_its_question(
+    watched: Watched, service: Service
+) -> None:
+    today = date.today()
+    first = plus_maanden(today, -8)
+    start = plus_maanden(first, 4)
+    patient = "ri-fout-1"
+    page = watched.page
+    _start(page, service, patient)
+    page.get_by_role("button", name="Re-integratie invullen").click()
+    item(page, "ri-land").wait_for()
+    _pick(page, "ri-land", "België")
+    _pick(page, "ri-situatie-be", "Werknemer met arbeidsovereenkomst")
+    keyboard_type(page, field(page, "ri-eerste-ziektedag"), d(first))
+    keyboard_type(page, field(page, "ri-start-traject"), d(start))
+    _pick(page, "ri-beslissing", "A: kan het overeengekomen werk")
+    field(page, "ri-beslissingsdatum").wait_for()
+    keyboard_type(page, field(page, "ri-beslissingsdatum"), d(start - timedelta(days=3)))
+    page.get_by_role("button", name="Afronden en versturen").click()
+    alert = page.locator("#melding .fout")
+    alert.wait_for()
+    text = alert.inner_text()
+    # The question by its words, the dates as the person typed them, and no code names.
+    assert "Bij ‘Op welke datum?’ klopt iets niet" in text, text
+    assert d(start - timedelta(days=3)) in text, text
+    assert d(start) in text, text
+    assert "Traceback" not in text
+    assert "beslissingsdatum" not in text.split("Details")[0]
+    # The link goes to the question.
+    alert.get_by_role("link", name="Bij ‘Op welke datum?’").click()
+    assert page.evaluate("() => document.activeElement.id") == field(
+        page, "ri-beslissingsdatum"
+    ).get_attribute("id")
+    stored = httpx.get(f"{service.base}/fhir/QuestionnaireResponse?subject=Patient/{patient}", headers=FHIR)
+    assert stored.json().get("entry", []) == []
+    axe(page, "ri-41-be-fout")
+    shot(page, "ri-41-be-fout")

@@ -9,7 +9,7 @@ import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
 import { el, planView } from './plan.js';
-import { REINTEGRATIE, reintegratieResponses, reintegratieSection, reintegratieSteps, tijdlijnScreen } from './reintegratie.js';
+import { REINTEGRATIE, reintegratieIssue, reintegratieResponses, reintegratieSection, reintegratieSteps, tijdlijnScreen } from './reintegratie.js';
 import { questionnaireForRenderer, responseForRenderer, responseForService } from './workarounds.js';
 
 const LEIDRAAD = 'leidraad-assembled';
@@ -36,11 +36,11 @@ function message(text, details = [], kind = 'fout', ...extra) {
 // A refusal of the service in plain Dutch: a patient reads which question it is about, never a
 // linkId or a FHIRPath; those stay for the clinician, folded away under "Details".
 function refusal(error) {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.map(reintegratieIssue).map((issue) => {
     const linkId = /linkId='([^']+)'\)$/.exec(issue.where || '')?.[1];
     const question = linkId && questionText(linkId);
     if (question && issue.code === 'required') return link(linkId, `Nog niet beantwoord: ‘${question}’`);
-    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet.`);
+    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet${issue.reden ? `: ${issue.reden}` : '.'}`);
     return el('span', {}, issue.text.replace(/'[a-z0-9-]+'/g, '').replace(/\s+/g, ' '));
   });
   const details = el('details', { class: 'details' }, el('summary', {}, 'Details voor de hulpverlener'),

@@ -110,3 +110,25 @@ export async function tijdlijnScreen(patient) {
     leeg: 'Uit uw antwoorden volgen (nog) geen mijlpalen. Klopt uw eerste ziektedag en uw situatie? Kies op de startpagina ‘Gegevens wijzigen’.',
   });
 }
+
+// The clock's refusals name an answer by its own short name ("beslissingsdatum"), not as the
+// FHIRPath of its question, and write dates as YYYY-MM-DD. For the person: the question it is
+// about (a link to it) and the dates as DD-MM-JJJJ; what it says stays the service's Dutch.
+const CLOCK_ANSWER = {
+  situatie: ['ri-situatie-nl', 'ri-situatie-be'],
+  'start-traject': ['ri-start-traject'],
+  beslissing: ['ri-beslissing'],
+  beslissingsdatum: ['ri-beslissingsdatum'],
+  probleemanalyse: ['ri-probleemanalyse-op'],
+  'plan-van-aanpak': ['ri-plan-van-aanpak-op'],
+  einddatum: ['ri-einddatum'],
+};
+
+export function reintegratieIssue(issue) {
+  const linkIds = CLOCK_ANSWER[issue.where] || (/^ri-[a-z-]+$/.test(issue.where) ? [issue.where] : null);
+  if (!linkIds) return issue;
+  const shown = linkIds.find((id) => document.querySelector(`#form [data-linkid="${CSS.escape(id)}"]`)) || linkIds[0];
+  // "De datum bij beslissingsdatum (…)": the link already names the question.
+  const text = issue.text.replace(` bij ${issue.where} `, ' ').replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (iso) => datum(iso));
+  return { ...issue, where: `QuestionnaireResponse.item.where(linkId='${shown}')`, text, reden: text };
+}

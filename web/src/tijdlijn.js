@@ -115,7 +115,9 @@ export function tijdlijnView(tasks, about = {}) {
     { class: 'tijdlijn afdruk', 'aria-labelledby': 'tijdlijn-kop' },
     el('h2', { id: 'tijdlijn-kop', tabindex: '-1' }, 'Tijdlijn: de weg terug naar werk'),
     el('p', { class: 'wie-wanneer' },
-      [about.patient ? `Patiëntnummer ${about.patient}` : null, LAND[land] ? `re-integratie in ${LAND[land]}` : null, `stand van ${datum(today)}`].filter(Boolean).join(' · ')),
+      [about.patient ? `Patiëntnummer ${about.patient}` : null, LAND[land] ? `re-integratie in ${LAND[land]}` : null, `stand van ${datum(today)}`]
+        .filter(Boolean)
+        .flatMap((part, n) => [n ? ' · ' : null, el('span', { class: 'deel' }, part)])),
     about.eersteZiektedag
       ? el('p', {}, `Wat moet er wanneer gebeuren? De data volgen uit de wet en zijn gerekend vanaf uw eerste ziektedag, ${datum(about.eersteZiektedag)}.`)
       : null,
