@@ -94,7 +94,9 @@ const DOEL_NAAM = { file: 'bestand', fhir: 'EPD', epd: 'EPD' };
 export function planView(bundle, delivery, trend, about = {}) {
   const plan = resources(bundle, 'CarePlan')[0];
   const activities = plan?.activity || [];
-  const steps = activities.filter((a) => a.detail?.kind !== 'Appointment');
+  // A milestone of the re-integration clock (a Task) is no agreement: it is on the Tijdlijn.
+  const milestones = activities.filter((a) => /^Task\//.test(a.reference?.reference || ''));
+  const steps = activities.filter((a) => a.detail?.kind !== 'Appointment' && !milestones.includes(a));
   const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
   const goals = resources(bundle, 'Goal');
   const legend = trend.scales.map((scale, n) =>
@@ -158,6 +160,7 @@ export function planView(bundle, delivery, trend, about = {}) {
             ),
           )
         : el('p', {}, 'Er zijn geen afspraken vastgelegd.'),
+      milestones.length ? el('p', { class: 'termijnen' }, `De ${milestones.length} wettelijke termijnen van uw re-integratie staan op de Tijdlijn (op de startpagina: ‘Tijdlijn bekijken’).`) : null,
       el('h4', {}, 'Vervolggesprek'),
       el('p', { class: 'vervolg' }, followUp ? `Het vervolggesprek is op ${datum(followUp.detail.scheduledPeriod?.start)}.` : 'Er is nog geen datum voor het vervolggesprek.'),
       el('h4', {}, 'Gegevens delen'),
