@@ -212,6 +212,17 @@ def test_an_nl_employee_fills_in_re_integratie_and_sees_the_tijdlijn(
     assert "Ziekmelding bij UWV (42e-weeksmelding)" in text
     assert f"eerste ziektedag, {d(first)}" in text
     assert "re-integratie in Nederland" in text
+    # For a screen reader: one ordered list, a heading per milestone, today marked as the date.
+    line = page.get_by_role("list", name="Mijlpalen op volgorde van datum")
+    assert line.get_by_role("listitem").count() == len(expected) + 1
+    assert line.get_by_role("heading", level=3).count() == len(expected)
+    assert page.locator('.tijdlijn [aria-current="date"]').inner_text().strip() == f"Vandaag, {d(today)}"
+    # Not by colour alone: each state has its own shape beside its word.
+    shapes = {
+        state: page.locator(f'.tijdlijn .mijlpaal[data-stand="{state}"] .punt').first.inner_text()
+        for state in ("te laat", "nu aan de orde", "gepland")
+    }
+    assert shapes == {"te laat": "!", "nu aan de orde": "▶", "gepland": "○"}, shapes
     axe(page, "ri-04-nl-tijdlijn")
     shot(page, "ri-04-nl-tijdlijn")
 
