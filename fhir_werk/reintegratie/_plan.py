@@ -173,7 +173,10 @@ def taken(
     done = {code for task in eerdere if task.get("status") == "completed" and (code := _code_of(task))}
     subject = response.get("subject") or {}
     actors = betrokkenen(response)
-    return [_task(m, subject, plan, actors) for m in mijlpalen(antwoorden_uit(response, done), vandaag)]
+    return [
+        _task(m, subject, plan, actors)
+        for m in mijlpalen(antwoorden_uit(response, done), vandaag, aanzetten=True)
+    ]
 
 
 def activiteiten(tasks: Iterable[Mapping[str, Any]]) -> list[Resource]:

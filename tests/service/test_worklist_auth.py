@@ -36,9 +36,9 @@ def _store_both(secured: TestClient) -> None:
 def test_a_patient_token_sees_its_own_tasks_only(secured: TestClient) -> None:
     _store_both(secured)
     own = secured.get("/fhir/Task", headers=daan()).json()
-    assert own["total"] == 9
+    assert own["total"] == 10
     assert {e["resource"]["for"]["reference"] for e in own["entry"]} == {DAAN}
-    assert secured.get("/fhir/Task", params={"patient": DAAN}, headers=daan()).json()["total"] == 9
+    assert secured.get("/fhir/Task", params={"patient": DAAN}, headers=daan()).json()["total"] == 10
     # Naming another patient, in any spelling, is refused; so is a read of one of their Tasks.
     for other in ("voorbeeld-fatima", FATIMA, f"https://elders.example/fhir/{FATIMA}", f"{DAAN},{FATIMA}"):
         _forbidden(secured.get("/fhir/Task", params={"patient": other}, headers=daan()))

@@ -57,10 +57,19 @@ def test_owner_is_a_role_code_or_a_reference(worklist: TestClient) -> None:
 
 def test_status_and_business_status_are_as_of_today(worklist: TestClient) -> None:
     daan = [("patient", DAAN)]
-    assert codes(worklist, [*daan, ("business-status", "te laat")]) == ["nl-evaluatie", "nl-42e-weeksmelding"]
+    assert codes(worklist, [*daan, ("business-status", "te laat")]) == [
+        "gesprek-eerste-contacten",
+        "nl-evaluatie",
+        "nl-42e-weeksmelding",
+    ]
     assert codes(worklist, [*daan, ("business-status", "nu aan de orde")]) == ["nl-eerstejaarsevaluatie"]
     ready = codes(worklist, [*daan, ("status", "ready")])
-    assert ready == ["nl-evaluatie", "nl-42e-weeksmelding", "nl-eerstejaarsevaluatie"]
+    assert ready == [
+        "gesprek-eerste-contacten",
+        "nl-evaluatie",
+        "nl-42e-weeksmelding",
+        "nl-eerstejaarsevaluatie",
+    ]
     done = codes(worklist, [*daan, ("status", "ready,completed")])
     assert done == ["nl-probleemanalyse", "nl-plan-van-aanpak", *ready]
     # Repeated: both must hold.
@@ -75,7 +84,10 @@ def test_period_compares_the_milestones_dates_with_fhir_prefixes(worklist: TestC
     assert codes(worklist, july) == ["nl-42e-weeksmelding", "nl-eerstejaarsevaluatie"]
     assert codes(worklist, [*daan, ("period", "2027-07")]) == ["nl-42e-weeksmelding"]  # within July
     assert codes(worklist, [*daan, ("period", "eq2027-07-05")]) == ["nl-42e-weeksmelding"]
-    assert codes(worklist, [*daan, ("period", "lt2026-10-26")]) == ["nl-probleemanalyse"]
+    assert codes(worklist, [*daan, ("period", "lt2026-10-26")]) == [
+        "nl-probleemanalyse",
+        "gesprek-eerste-contacten",
+    ]
     assert codes(worklist, [*daan, ("period", "gt2028-06-25")]) == ["nl-einde-loondoorbetaling"]
     assert len(codes(worklist, [*daan, ("period", "2028")])) == 4
 
