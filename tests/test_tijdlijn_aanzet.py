@@ -87,3 +87,36 @@ def test_the_state_read_back_from_a_task_is_the_clocks_own() -> None:
                 day,
                 task["code"]["coding"][0]["code"],
             )
+
+
+def test_an_open_milestone_that_no_longer_applies_comes_back_cancelled_for_its_own_patient_only() -> None:
+    employee = _response("2024-01-01")
+    earlier = taken(employee, D("2024-03-01"))
+    (analysis,) = [t for t in earlier if t["code"]["coding"][0]["code"] == "nl-probleemanalyse"]
+    # Now ziektewet (no employer): the employee's open milestones are cancelled, the done ones kept out.
+    on_ziektewet = _response("2024-01-01")
+    on_ziektewet["item"].append(  # type: ignore[attr-defined]
+        {
+            "linkId": "ri-situatie-nl",
+            "answer": [
+                {
+                    "valueCoding": {
+                        "system": "https://fhir-werk.nl/fhir/CodeSystem/re-integratie-situatie",
+                        "code": "ziektewet",
+                    }
+                }
+            ],
+        }
+    )
+    # p2 on ziektewet, given p1's Tasks: none of them is p2's to cancel (the ids are p1's).
+    other = on_ziektewet | {"subject": {"reference": "Patient/p2"}}
+    stranger = taken(other, D("2024-03-01"), eerdere=earlier)
+    assert {t["for"]["reference"] for t in stranger} == {"Patient/p2"}
+    assert all(t["status"] != "cancelled" for t in stranger)
+    done = [t | {"status": "completed"} if t["id"] == analysis["id"] else t for t in earlier]
+    after = taken(on_ziektewet, D("2024-03-01"), eerdere=done)
+    cancelled = {t["code"]["coding"][0]["code"] for t in after if t["status"] == "cancelled"}
+    assert "nl-42e-weeksmelding" in cancelled
+    assert "nl-probleemanalyse" not in cancelled  # done is history, not cancelled
+    assert all(t["businessStatus"] == {"text": "vervallen"} for t in after if t["status"] == "cancelled")
+    assert {t["id"] for t in after if t["status"] == "cancelled"} <= {t["id"] for t in earlier}
