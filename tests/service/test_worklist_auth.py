@@ -63,3 +63,22 @@ def test_a_clinician_sees_the_worklist_across_patients(secured: TestClient) -> N
     every = secured.get("/fhir/Task", params={"_count": "100"}, headers=clinician()).json()
     assert {e["resource"]["for"]["reference"] for e in every["entry"]} == {DAAN, FATIMA}
     assert_outcome(secured.get("/fhir/Task"), 401, "login")
+
+
+def test_reading_the_tasks_is_audited_with_their_patient(secured: TestClient) -> None:
+    _store_both(secured)
+    fatimas = secured.get("/fhir/Task", params={"patient": FATIMA}, headers=clinician()).json()
+    assert fatimas["total"] > 0
+    secured.get(f"/fhir/Task/{fatimas['entry'][0]['resource']['id']}", headers=clinician())
+    events = secured.get("/fhir/AuditEvent", params={"patient": FATIMA, "_count": "100"}, headers=clinician())
+    read = [
+        e["resource"]
+        for e in events.json()["entry"]
+        if any(
+            str(x.get("what", {}).get("reference", "")).startswith("Task/") for x in e["resource"]["entity"]
+        )
+    ]
+    assert len(read) == 2  # the search and the read, each naming Fatima as the patient
+    for event in read:
+        patients = [x["what"]["reference"] for x in event["entity"] if x["role"]["code"] == "1"]
+        assert set(patients) == {FATIMA}

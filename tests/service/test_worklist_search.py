@@ -138,3 +138,20 @@ def test_the_worklist_across_patients_combines_and_pages(worklist: TestClient) -
 def test_an_odd_parameter_is_a_400_outcome(worklist: TestClient, params: dict[str, str], where: str) -> None:
     result = assert_outcome(worklist.get("/fhir/Task", params=params), 400, "invalid")
     assert result["issue"][0]["expression"] == [where]
+
+
+def test_the_capability_statement_names_the_task_search(client: TestClient) -> None:
+    statement = client.get("/fhir/metadata").json()
+    (task,) = [r for r in statement["rest"][0]["resource"] if r["type"] == "Task"]
+    assert {i["code"] for i in task["interaction"]} == {"read", "search-type"}
+    names = {p["name"]: p["type"] for p in task["searchParam"]}
+    assert names == {
+        "patient": "reference",
+        "subject": "reference",
+        "owner": "reference",
+        "performer": "token",
+        "status": "token",
+        "business-status": "token",
+        "period": "date",
+        "code": "token",
+    }
