@@ -103,7 +103,11 @@ _TASK_STATUS: Final[dict[Status, str]] = {
 
 def _key(subject: Mapping[str, Any], code: str) -> str:
     """The Task's id: the patient and the legal basis (a recomputation replaces it in place)."""
-    return str(uuid.uuid5(_NAMESPACE, f"{subject.get('reference')}|{code}")).replace("-", "")
+    # Type/id of the reference: an absolute URL or a _history suffix names the same patient, and
+    # must give the same Tasks, not a second set.
+    reference = str(subject.get("reference")).split("/_history/")[0]
+    patient = "/".join(reference.rstrip("/").split("/")[-2:])
+    return str(uuid.uuid5(_NAMESPACE, f"{patient}|{code}")).replace("-", "")
 
 
 _GONE: Final = frozenset({"completed", "cancelled", "entered-in-error"})

@@ -235,3 +235,18 @@ def test_a_withdrawn_response_takes_its_milestones_off_the_worklist(client: Test
     assert tasks(client, patient=DAAN) == []
     withdrawn = tasks(client, patient=DAAN, status="entered-in-error")
     assert len(withdrawn) == 10
+
+
+def test_an_absolute_subject_names_the_same_patient_and_the_same_tasks(client: TestClient) -> None:
+    relative = post(client, reintegratie()).json()
+    ids = {t["id"] for t in tasks(client, patient=DAAN)}
+    absolute = reintegratie(
+        subject={"reference": f"https://epd.example.org/fhir/{DAAN}"},
+        identifier={"system": "https://fhir-werk.nl/fhir/NamingSystem/test", "value": "absoluut"},
+    )
+    assert post(client, absolute).status_code == 201
+    # Found under Patient/x, as the same Tasks (no second set), and the response by its patient too.
+    assert {t["id"] for t in tasks(client, patient=DAAN)} == ids
+    found = client.get("/fhir/QuestionnaireResponse", params={"patient": DAAN}).json()
+    assert found["total"] == 2
+    assert relative["id"] in {e["resource"]["id"] for e in found["entry"]}
