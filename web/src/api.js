@@ -110,6 +110,10 @@ export const api = {
       (r) => (r.data.entry || []).map((entry) => entry.resource),
     ),
   read: (id) => request('GET', `QuestionnaireResponse/${encodeURIComponent(id)}`),
+  // The service's copies of the plan (CarePlan, Goal, Consent …): a patient's, and one by Type/id.
+  search: (kind, patient) =>
+    request('GET', `${kind}?patient=${encodeURIComponent(patient)}&_count=100`).then((r) => (r.data.entry || []).map((entry) => entry.resource)),
+  local: (reference) => request('GET', reference).then((r) => r.data),
   create: (response) => request('POST', 'QuestionnaireResponse', response),
   update: (response, etag) =>
     request('PUT', `QuestionnaireResponse/${encodeURIComponent(response.id)}`, response, etag ? { 'If-Match': etag } : {}),

@@ -8,7 +8,8 @@ import { carriedOver } from './carry.js';
 import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
-import { el, planView } from './plan.js';
+import { currentPlan, isConversation } from './living.js';
+import { dag, el, planView } from './plan.js';
 import { questionnaireForRenderer, responseForRenderer, responseForService } from './workarounds.js';
 
 const LEIDRAAD = 'leidraad-assembled';
@@ -300,16 +301,20 @@ async function save(status) {
 async function submit() {
   const stored = await save('completed');
   if (stored) {
-    await showPlan(stored);
+    await showPlan();
   }
 }
 
 // --- the plan -------------------------------------------------------------------------------
 
-async function trendFor(patient) {
-  const responses = (await api.responses(patient))
-    .filter((r) => r.status === 'completed' || r.status === 'amended')
+// The patient's completed Werk conversations, oldest first: together the plan's history.
+async function conversationsDone(patient) {
+  return (await api.responses(patient))
+    .filter((r) => isConversation(r) && (r.status === 'completed' || r.status === 'amended'))
     .sort((a, b) => (a.authored || '').localeCompare(b.authored || ''));
+}
+
+async function trendFor(responses) {
   const bundles = [];
   for (const response of responses) {
     bundles.push(await api.extract(response));
@@ -317,16 +322,25 @@ async function trendFor(patient) {
   return trendOf(bundles);
 }
 
-async function showPlan(response) {
+// The plan is the patient's one living plan Werk, as the conversations so far left it: whichever
+// conversation one comes from, the page shows the current plan (an earlier conversation is its
+// history, not a plan of its own).
+async function showPlan() {
   state.view += 1;
   state.steps = state.steps.length ? state.steps : stepsOf({ item: [{ linkId: 'stap-1' }, { linkId: 'stap-2' }, { linkId: 'stap-3' }] });
   state.step = state.steps.length - 1;
   drawSteps();
   showForm(false);
-  const bundle = await api.extract(response);
-  const delivery = await api.delivery(response.id).catch(() => null);
-  const trend = await trendFor(state.patient);
-  const view = planView(bundle, delivery, trend, { patient: state.patient, date: datum(response.authored) });
+  const done = await conversationsDone(state.patient);
+  const newest = done.at(-1);
+  const bundle = (await currentPlan(state.patient)) || { entry: [] };
+  const delivery = newest ? await api.delivery(newest.id).catch(() => null) : null;
+  const trend = await trendFor(done);
+  const view = planView(bundle, delivery, trend, {
+    patient: state.patient,
+    date: datum(newest?.authored),
+    history: done.slice(0, -1).map((r) => datum(r.authored)),
+  });
   const buttons = el(
     'div',
     { class: 'knoppen niet-afdrukken' },
@@ -336,7 +350,7 @@ async function showPlan(response) {
   );
   $('scherm').replaceChildren(view, buttons);
   $('knop-afdrukken').onclick = () => window.print();
-  $('knop-verversen').onclick = () => guarded(() => showPlan(response));
+  $('knop-verversen').onclick = () => guarded(() => showPlan());
   $('knop-start').onclick = () => start();
   $('plan-kop').focus();
 }
@@ -382,24 +396,29 @@ async function followUp() {
   await begin(VERVOLG, carriedOver(response, last), null, form.scores(last));
 }
 
-function conversationRow(response) {
+// One conversation in the list. A completed one that a later conversation replaced is history:
+// it says by which, and its button opens the current plan (there is one plan, not one each).
+function conversationRow(response, replacedBy) {
   const followup = (response.questionnaire || '').includes('/vervolggesprek');
   const done = response.status === 'completed' || response.status === 'amended';
-  const button = el('button', { type: 'button', class: 'tweede' }, done ? 'Plan bekijken' : 'Verder invullen');
+  const label = !done ? 'Verder invullen' : replacedBy ? 'Huidig plan bekijken' : 'Plan bekijken';
+  const button = el('button', { type: 'button', class: 'tweede' }, label);
   button.onclick = () =>
     guarded(async () => {
       if (done) {
         state.steps = [];
-        await showPlan(response);
+        await showPlan();
       } else {
         const { data, etag } = await api.read(response.id);
         await begin(followup ? VERVOLG : LEIDRAAD, data, { id: data.id, etag, resource: data });
       }
     });
+  const when = (r) => dag(datum(r.authored) || 'onbekende datum');
+  const stand = !done ? ['concept'] : replacedBy ? ['afgerond, vervangen door het gesprek van ', when(replacedBy)] : ['afgerond, het huidige plan'];
   return el(
     'li',
-    {},
-    el('span', {}, `${followup ? 'Vervolggesprek' : 'Eerste gesprek'} van ${datum(response.authored) || 'onbekende datum'} — ${done ? 'afgerond' : 'concept'} `),
+    { class: replacedBy ? 'geschiedenis' : null },
+    el('span', { class: 'gesprek' }, `${followup ? 'Vervolggesprek' : 'Eerste gesprek'} van `, when(response), ' — ', ...stand, ' '),
     button,
   );
 }
@@ -409,8 +428,11 @@ async function showConversations(view = state.view) {
   if (view !== state.view || !$('gesprekken')) {
     return;
   }
+  // Newest first: each completed conversation was replaced by the next completed one after it.
+  const done = responses.filter((r) => isConversation(r) && (r.status === 'completed' || r.status === 'amended'));
+  const replacedBy = (r) => (done.includes(r) ? done[done.indexOf(r) - 1] : undefined);
   const list = responses.length
-    ? el('ul', { class: 'gesprekken' }, responses.map(conversationRow))
+    ? el('ul', { class: 'gesprekken' }, responses.map((r) => conversationRow(r, replacedBy(r))))
     : el('p', {}, 'Er zijn nog geen gesprekken opgeslagen.');
   const nieuw = el('button', { type: 'button', id: 'knop-nieuw' }, 'Nieuw gesprek beginnen');
   const vervolg = el('button', { type: 'button', id: 'knop-vervolg', class: 'tweede' }, 'Vervolggesprek beginnen');
