@@ -155,3 +155,20 @@ def test_the_capability_statement_names_the_task_search(client: TestClient) -> N
         "period": "date",
         "code": "token",
     }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/fhir/Task/onbekend", 404, "not-found"),
+        ("GET", "/fhir/Task/a%20b", 400, "invalid"),
+        ("GET", "/fhir/Task/" + "x" * 100, 400, "invalid"),
+        ("PUT", "/fhir/Task/abc", 405, "not-supported"),  # the milestones change only through a response
+        ("POST", "/fhir/Task", 405, "not-supported"),
+        ("DELETE", "/fhir/Task/abc", 405, "not-supported"),
+    ],
+)
+def test_a_task_is_read_only_and_its_id_checked(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
+    assert_outcome(client.request(method, path), status, code)
