@@ -37,6 +37,22 @@ def example(name: str = "els-uitkering", **changes: Any) -> dict[str, Any]:
     return copy.deepcopy(resource) | changes
 
 
+def reintegratie(name: str = "daan-nl-week-10", **changes: Any) -> dict[str, Any]:
+    """A shipped example response to the ``re-integratie`` Questionnaire, top-level changes applied."""
+    path = EXAMPLES / "re-integratie" / f"QuestionnaireResponse-re-integratie-{name}.json"
+    resource: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return copy.deepcopy(resource) | changes
+
+
+def fix_today(monkeypatch: pytest.MonkeyPatch, day: str) -> None:
+    """The service's clock at noon (Amsterdam) of ``day`` (YYYY-MM-DD): what it calls today."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    monkeypatch.setattr("fhir_werk.service.core._time.now", moment.timestamp)
+
+
 def body(resource: Any) -> bytes:
     return json.dumps(resource).encode()
 
