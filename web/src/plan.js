@@ -94,7 +94,10 @@ const DOEL_NAAM = { file: 'bestand', fhir: 'EPD', epd: 'EPD' };
 export function planView(bundle, delivery, trend, about = {}) {
   const plan = resources(bundle, 'CarePlan')[0];
   const activities = plan?.activity || [];
-  const steps = activities.filter((a) => a.detail?.kind !== 'Appointment');
+  // Agreed steps and referrals; a reference to anything else (the re-integratie milestones the
+  // service shows in the plan as Tasks) is no agreement of this table.
+  const referral = (a) => (bundle.entry || []).some((e) => e.fullUrl === a.reference.reference && e.resource.resourceType === 'ServiceRequest');
+  const steps = activities.filter((a) => (a.reference ? referral(a) : a.detail?.kind !== 'Appointment'));
   const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
   const goals = resources(bundle, 'Goal');
   const legend = trend.scales.map((scale, n) =>
