@@ -3,13 +3,14 @@
 // items. Drafts are in-progress QuestionnaireResponses on the service, so a patient can stop and
 // come back. No answer or patient identifier is ever written to the console.
 import './style.css';
-import { api, ApiError, pageSettings, session, tokenFromFragment } from './api.js';
+import { api, ApiError, isReintegratie, pageSettings, session, tokenFromFragment } from './api.js';
 import { carriedOver } from './carry.js';
 import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
 import { currentPlan, isConversation } from './living.js';
 import { dag, el, planView } from './plan.js';
+import { REINTEGRATIE, reintegratieIssue, reintegratieResponses, reintegratieSection, reintegratieSteps, tijdlijnScreen } from './reintegratie.js';
 import { questionnaireForRenderer, responseForRenderer, responseForService } from './workarounds.js';
 
 const LEIDRAAD = 'leidraad-assembled';
@@ -36,11 +37,11 @@ function message(text, details = [], kind = 'fout', ...extra) {
 // A refusal of the service in plain Dutch: a patient reads which question it is about, never a
 // linkId or a FHIRPath; those stay for the clinician, folded away under "Details".
 function refusal(error) {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.map(reintegratieIssue).map((issue) => {
     const linkId = /linkId='([^']+)'\)$/.exec(issue.where || '')?.[1];
     const question = linkId && questionText(linkId);
     if (question && issue.code === 'required') return link(linkId, `Nog niet beantwoord: ‘${question}’`);
-    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet.`);
+    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet${issue.reden ? `: ${issue.reden}` : '.'}`);
     return el('span', {}, issue.text.replace(/'[a-z0-9-]+'/g, '').replace(/\s+/g, ' '));
   });
   const details = el('details', { class: 'details' }, el('summary', {}, 'Details voor de hulpverlener'),
@@ -175,6 +176,7 @@ function blocked(completing) {
 
 // Each top-level item belongs to the step whose group it follows in the Questionnaire.
 function stepsOf(questionnaire) {
+  if (questionnaire.id === REINTEGRATIE) return reintegratieSteps(questionnaire);
   const sections = { terugblik: [], stap1: [], themas: [], stap34: [] };
   let current = null;
   for (const item of questionnaire.item || []) {
@@ -301,7 +303,7 @@ async function save(status) {
 async function submit() {
   const stored = await save('completed');
   if (stored) {
-    await showPlan();
+    await (isReintegratie(stored) ? showTijdlijn() : showPlan());
   }
 }
 
@@ -353,6 +355,24 @@ async function showPlan() {
   $('knop-verversen').onclick = () => guarded(() => showPlan());
   $('knop-start').onclick = () => start();
   $('plan-kop').focus();
+}
+
+// The re-integration clock's milestones of the patient (reintegratie.js, tijdlijn.js).
+async function showTijdlijn() {
+  const view = ++state.view;
+  state.steps = reintegratieSteps({});
+  state.step = state.steps.length - 1;
+  drawSteps();
+  showForm(false);
+  const shown = await tijdlijnScreen(state.patient);
+  if (view !== state.view) return;
+  const buttons = el('div', { class: 'knoppen niet-afdrukken' },
+    el('button', { type: 'button', id: 'knop-afdrukken' }, 'Tijdlijn afdrukken'),
+    el('button', { type: 'button', id: 'knop-start', class: 'tweede' }, 'Terug naar start'));
+  $('scherm').replaceChildren(shown, buttons);
+  $('knop-afdrukken').onclick = () => window.print();
+  $('knop-start').onclick = () => start();
+  $('tijdlijn-kop').focus();
 }
 
 // --- start ----------------------------------------------------------------------------------
@@ -442,6 +462,16 @@ async function showConversations(view = state.view) {
   nieuw.onclick = () => guarded(() => begin(LEIDRAAD, null, null));
   vervolg.onclick = () => guarded(followUp);
   $('gesprekken').replaceChildren(el('h3', {}, 'Uw gesprekken'), list, el('div', { class: 'knoppen' }, nieuw, vervolg));
+  const reintegratie = await reintegratieResponses(state.patient);
+  if (view !== state.view || !$('reintegratie-plek')) return;
+  $('reintegratie-plek').replaceChildren(reintegratieSection(reintegratie, {
+    fill: (response) => guarded(() => begin(REINTEGRATIE, response, null)),
+    resume: (draft) => guarded(async () => {
+      const { data, etag } = await api.read(draft.id);
+      await begin(REINTEGRATIE, data, { id: data.id, etag, resource: data });
+    }),
+    tijdlijn: () => guarded(showTijdlijn),
+  }));
 }
 
 function stepSummary(questionnaire) {
@@ -540,6 +570,7 @@ async function start() {
     stepSummary(questionnaire),
     chosen,
     el('div', { id: 'gesprekken' }),
+    el('div', { id: 'reintegratie-plek' }),
     // replaceChildren writes a null as the text "null": only what is there.
     ...(state.settings.lokaal ? [] : [signOut()]),
   );
