@@ -65,7 +65,7 @@ def test_the_milestones_of_a_stored_response_are_the_patients_tasks(
     # The ids are those of `fhir-werk extract`: the EPD and the service name each Task alike.
     extracted = [e["resource"] for e in extract(response)["entry"] if e["resource"]["resourceType"] == "Task"]
     assert {t["id"] for t in found} == {t["id"] for t in extracted}
-    assert len(found) == 9
+    assert len(found) == 10
     dates = [t["executionPeriod"].get("end", t["executionPeriod"].get("start")) for t in found]
     assert dates == sorted(dates)
     for task in found:
@@ -179,4 +179,74 @@ def test_the_werk_plan_lists_the_milestones_as_activities_without_a_new_version(
     client.put(f"/fhir/QuestionnaireResponse/{stored['id']}", content=body(corrected), headers=FHIR)
     again = client.get(f"/fhir/CarePlan/{werk['id']}").json()
     assert again["meta"]["versionId"] == "1"
-    assert [a["reference"]["reference"] for a in again["activity"][len(own) :]] == milestones
+    moved = [a["reference"]["reference"] for a in again["activity"][len(own) :]]
+    assert sorted(moved) == sorted(milestones)  # the same Tasks, by their new dates
+    assert moved == [f"Task/{t['id']}" for t in tasks(client, patient=els)]
+
+
+def _decision(response: dict[str, Any], code: str) -> dict[str, Any]:
+    changed = copy.deepcopy(response)
+    for group in changed["item"]:
+        for item in group.get("item", []):
+            if item["linkId"] == "ri-beslissing":
+                item["answer"][0]["valueCoding"] |= {"code": code, "display": f"Beslissing {code}"}
+    return changed
+
+
+def test_a_milestone_that_no_longer_applies_is_cancelled_not_left_on_the_worklist(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fix_today(monkeypatch, "2026-12-07")
+    jonas = "Patient/voorbeeld-jonas"
+    stored = post(client, reintegratie("jonas-belgie-beslissing-a")).json()
+    before = by_code(tasks(client, patient=jonas))
+    assert "be-plan-a" in before
+    # Decision B instead of A: a plan within six months and an appeal, no 63-day plan any more.
+    answer = client.put(
+        f"/fhir/QuestionnaireResponse/{stored['id']}", content=body(_decision(stored, "B")), headers=FHIR
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    after = by_code(tasks(client, patient=jonas))
+    assert "be-plan-a" not in after
+    assert {"be-plan-b", "be-beroep"} <= set(after)
+    (gone,) = tasks(client, patient=jonas, status="cancelled")
+    assert gone["id"] == before["be-plan-a"]["id"]
+    assert gone["businessStatus"] == {"text": "vervallen"}
+    assert tasks(client, patient=jonas, **{"business-status": "vervallen"}) == []  # hidden without status
+    # Back to A: the same Task is planned again, not a second one.
+    again = client.put(
+        f"/fhir/QuestionnaireResponse/{stored['id']}", content=body(_decision(stored, "A")), headers=FHIR
+    )
+    assert again.status_code == 200, again.text[:300]
+    revived = by_code(tasks(client, patient=jonas))
+    assert revived["be-plan-a"]["id"] == before["be-plan-a"]["id"]
+    assert revived["be-plan-a"]["status"] != "cancelled"
+    assert [t["code"]["coding"][0]["code"] for t in tasks(client, patient=jonas, status="cancelled")] == [
+        "be-beroep",
+        "be-plan-b",
+    ]
+
+
+def test_a_withdrawn_response_takes_its_milestones_off_the_worklist(client: TestClient) -> None:
+    stored = post(client, reintegratie()).json()
+    assert tasks(client, patient=DAAN)
+    deleted = client.delete(f"/fhir/QuestionnaireResponse/{stored['id']}")
+    assert deleted.status_code in (200, 204), deleted.text[:300]
+    assert tasks(client, patient=DAAN) == []
+    withdrawn = tasks(client, patient=DAAN, status="entered-in-error")
+    assert len(withdrawn) == 10
+
+
+def test_an_absolute_subject_names_the_same_patient_and_the_same_tasks(client: TestClient) -> None:
+    relative = post(client, reintegratie()).json()
+    ids = {t["id"] for t in tasks(client, patient=DAAN)}
+    absolute = reintegratie(
+        subject={"reference": f"https://epd.example.org/fhir/{DAAN}"},
+        identifier={"system": "https://fhir-werk.nl/fhir/NamingSystem/test", "value": "absoluut"},
+    )
+    assert post(client, absolute).status_code == 201
+    # Found under Patient/x, as the same Tasks (no second set), and the response by its patient too.
+    assert {t["id"] for t in tasks(client, patient=DAAN)} == ids
+    found = client.get("/fhir/QuestionnaireResponse", params={"patient": DAAN}).json()
+    assert found["total"] == 2
+    assert relative["id"] in {e["resource"]["id"] for e in found["entry"]}

@@ -36,9 +36,9 @@ def _store_both(secured: TestClient) -> None:
 def test_a_patient_token_sees_its_own_tasks_only(secured: TestClient) -> None:
     _store_both(secured)
     own = secured.get("/fhir/Task", headers=daan()).json()
-    assert own["total"] == 9
+    assert own["total"] == 10
     assert {e["resource"]["for"]["reference"] for e in own["entry"]} == {DAAN}
-    assert secured.get("/fhir/Task", params={"patient": DAAN}, headers=daan()).json()["total"] == 9
+    assert secured.get("/fhir/Task", params={"patient": DAAN}, headers=daan()).json()["total"] == 10
     # Naming another patient, in any spelling, is refused; so is a read of one of their Tasks.
     for other in ("voorbeeld-fatima", FATIMA, f"https://elders.example/fhir/{FATIMA}", f"{DAAN},{FATIMA}"):
         _forbidden(secured.get("/fhir/Task", params={"patient": other}, headers=daan()))
@@ -63,3 +63,22 @@ def test_a_clinician_sees_the_worklist_across_patients(secured: TestClient) -> N
     every = secured.get("/fhir/Task", params={"_count": "100"}, headers=clinician()).json()
     assert {e["resource"]["for"]["reference"] for e in every["entry"]} == {DAAN, FATIMA}
     assert_outcome(secured.get("/fhir/Task"), 401, "login")
+
+
+def test_reading_the_tasks_is_audited_with_their_patient(secured: TestClient) -> None:
+    _store_both(secured)
+    fatimas = secured.get("/fhir/Task", params={"patient": FATIMA}, headers=clinician()).json()
+    assert fatimas["total"] > 0
+    secured.get(f"/fhir/Task/{fatimas['entry'][0]['resource']['id']}", headers=clinician())
+    events = secured.get("/fhir/AuditEvent", params={"patient": FATIMA, "_count": "100"}, headers=clinician())
+    read = [
+        e["resource"]
+        for e in events.json()["entry"]
+        if any(
+            str(x.get("what", {}).get("reference", "")).startswith("Task/") for x in e["resource"]["entity"]
+        )
+    ]
+    assert len(read) == 2  # the search and the read, each naming Fatima as the patient
+    for event in read:
+        patients = [x["what"]["reference"] for x in event["entity"] if x["role"]["code"] == "1"]
+        assert set(patients) == {FATIMA}

@@ -57,7 +57,7 @@ def test_the_delivered_tasks_land_on_hapi_and_move_with_a_correction(
                 ids = {e["resource"]["id"] for e in ours["entry"]}
                 landed = on_server({"patient": f"Patient/{patient}"})
                 assert {t["id"] for t in landed} == ids
-                assert len(ids) == 9
+                assert len(ids) == 10
                 # The server's worklist query: the patient owns the WIA application, planned.
                 (wia,) = on_server({"owner": f"Patient/{patient}", "status": "requested"})
                 assert wia["code"]["coding"][0]["code"] == "nl-wia-aanvraag"

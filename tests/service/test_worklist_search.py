@@ -57,10 +57,19 @@ def test_owner_is_a_role_code_or_a_reference(worklist: TestClient) -> None:
 
 def test_status_and_business_status_are_as_of_today(worklist: TestClient) -> None:
     daan = [("patient", DAAN)]
-    assert codes(worklist, [*daan, ("business-status", "te laat")]) == ["nl-evaluatie", "nl-42e-weeksmelding"]
+    assert codes(worklist, [*daan, ("business-status", "te laat")]) == [
+        "gesprek-eerste-contacten",
+        "nl-evaluatie",
+        "nl-42e-weeksmelding",
+    ]
     assert codes(worklist, [*daan, ("business-status", "nu aan de orde")]) == ["nl-eerstejaarsevaluatie"]
     ready = codes(worklist, [*daan, ("status", "ready")])
-    assert ready == ["nl-evaluatie", "nl-42e-weeksmelding", "nl-eerstejaarsevaluatie"]
+    assert ready == [
+        "gesprek-eerste-contacten",
+        "nl-evaluatie",
+        "nl-42e-weeksmelding",
+        "nl-eerstejaarsevaluatie",
+    ]
     done = codes(worklist, [*daan, ("status", "ready,completed")])
     assert done == ["nl-probleemanalyse", "nl-plan-van-aanpak", *ready]
     # Repeated: both must hold.
@@ -75,7 +84,10 @@ def test_period_compares_the_milestones_dates_with_fhir_prefixes(worklist: TestC
     assert codes(worklist, july) == ["nl-42e-weeksmelding", "nl-eerstejaarsevaluatie"]
     assert codes(worklist, [*daan, ("period", "2027-07")]) == ["nl-42e-weeksmelding"]  # within July
     assert codes(worklist, [*daan, ("period", "eq2027-07-05")]) == ["nl-42e-weeksmelding"]
-    assert codes(worklist, [*daan, ("period", "lt2026-10-26")]) == ["nl-probleemanalyse"]
+    assert codes(worklist, [*daan, ("period", "lt2026-10-26")]) == [
+        "nl-probleemanalyse",
+        "gesprek-eerste-contacten",
+    ]
     assert codes(worklist, [*daan, ("period", "gt2028-06-25")]) == ["nl-einde-loondoorbetaling"]
     assert len(codes(worklist, [*daan, ("period", "2028")])) == 4
 
@@ -126,3 +138,37 @@ def test_the_worklist_across_patients_combines_and_pages(worklist: TestClient) -
 def test_an_odd_parameter_is_a_400_outcome(worklist: TestClient, params: dict[str, str], where: str) -> None:
     result = assert_outcome(worklist.get("/fhir/Task", params=params), 400, "invalid")
     assert result["issue"][0]["expression"] == [where]
+
+
+def test_the_capability_statement_names_the_task_search(client: TestClient) -> None:
+    statement = client.get("/fhir/metadata").json()
+    (task,) = [r for r in statement["rest"][0]["resource"] if r["type"] == "Task"]
+    assert {i["code"] for i in task["interaction"]} == {"read", "search-type"}
+    names = {p["name"]: p["type"] for p in task["searchParam"]}
+    assert names == {
+        "patient": "reference",
+        "subject": "reference",
+        "owner": "reference",
+        "performer": "token",
+        "status": "token",
+        "business-status": "token",
+        "period": "date",
+        "code": "token",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/fhir/Task/onbekend", 404, "not-found"),
+        ("GET", "/fhir/Task/a%20b", 400, "invalid"),
+        ("GET", "/fhir/Task/" + "x" * 100, 400, "invalid"),
+        ("PUT", "/fhir/Task/abc", 405, "not-supported"),  # the milestones change only through a response
+        ("POST", "/fhir/Task", 405, "not-supported"),
+        ("DELETE", "/fhir/Task/abc", 405, "not-supported"),
+    ],
+)
+def test_a_task_is_read_only_and_its_id_checked(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
+    assert_outcome(client.request(method, path), status, code)

@@ -9,17 +9,21 @@ the first agreement done, the second still going, the first goal reached).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 
-from .conftest import Service, Watched, new_context
-from .kit import axe, shot, two_conversations
+from .conftest import ROOT, Service, Watched, new_context
+from .kit import FHIR, axe, shot, two_conversations
 
 pytestmark = pytest.mark.browser
 
 FIRST_ROW = "Eerste gesprek van 02-11-2026 — afgerond, vervangen door het gesprek van 01-02-2027"
 SECOND_ROW = "Vervolggesprek van 01-02-2027 — afgerond, het huidige plan"
+REINTEGRATIE = ROOT / "questionnaires" / "voorbeelden" / "re-integratie"
+REINTEGRATIE /= "QuestionnaireResponse-re-integratie-daan-nl-week-10.json"
 
 
 def _conversations(page: Any, service: Service, patient: str) -> Any:
@@ -94,3 +98,30 @@ def test_the_conversation_list_on_a_phone(browser: Any, service: Service) -> Non
         shot(page, "73-levend-gesprekken-360")
     finally:
         context.close()
+
+
+def test_re_integratie_beside_the_conversations_changes_neither_list_nor_agreements(
+    watched: Watched, service: Service
+) -> None:
+    """The service shows a patient's re-integratie milestones in the CarePlan Werk as Task
+    activities; they are not agreements of the plan's table (they were drawn as empty
+    "Verwijzing" rows), and the re-integratie questionnaire is no "Eerste gesprek"."""
+    two_conversations(service, "levend-3")
+    response = json.loads(REINTEGRATIE.read_text("utf-8"))
+    response.pop("id", None)
+    response.pop("identifier", None)
+    response["subject"] = {"reference": "Patient/levend-3"}
+    stored = httpx.post(
+        f"{service.base}/fhir/QuestionnaireResponse", content=json.dumps(response), headers=FHIR
+    )
+    assert stored.status_code == 201, stored.text[:500]
+    page = watched.page
+    rows = _conversations(page, service, "levend-3")
+    rows.nth(2).wait_for()
+    texts = [t.strip() for t in page.locator("#gesprekken .gesprek").all_inner_texts()]
+    assert texts == [SECOND_ROW, "Vragenlijst re-integratie van 20-11-2026 — afgerond", FIRST_ROW]
+    rows.nth(0).get_by_role("button", name="Plan bekijken").click()
+    _assert_current_plan(page)
+    assert "Verwijzing" not in page.locator(".afspraken").inner_text()
+    axe(page, "74-levend-plan-met-re-integratie")
+    shot(page, "74-levend-plan-met-re-integratie")

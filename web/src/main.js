@@ -434,12 +434,15 @@ function conversationRow(response, replacedBy) {
       }
     });
   const when = (r) => dag(datum(r.authored) || 'onbekende datum');
-  const stand = !done ? ['concept'] : replacedBy ? ['afgerond, vervangen door het gesprek van ', when(replacedBy)] : ['afgerond, het huidige plan'];
+  const conversation = isConversation(response);
+  const stand = !done ? ['concept'] : replacedBy ? ['afgerond, vervangen door het gesprek van ', when(replacedBy)] : conversation ? ['afgerond, het huidige plan'] : ['afgerond'];
+  const name = followup ? 'Vervolggesprek' : conversation ? 'Eerste gesprek' : 'Vragenlijst re-integratie';
   return el(
     'li',
     { class: replacedBy ? 'geschiedenis' : null },
-    el('span', { class: 'gesprek' }, `${followup ? 'Vervolggesprek' : 'Eerste gesprek'} van `, when(response), ' — ', ...stand, ' '),
-    button,
+    el('span', { class: 'gesprek' }, `${name} van `, when(response), ' — ', ...stand, ' '),
+    // This page fills in the Werk conversations only: another questionnaire's draft is not opened here.
+    conversation || done ? button : null,
   );
 }
 

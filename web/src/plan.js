@@ -94,9 +94,11 @@ const DOEL_NAAM = { file: 'bestand', fhir: 'EPD', epd: 'EPD' };
 export function planView(bundle, delivery, trend, about = {}) {
   const plan = resources(bundle, 'CarePlan')[0];
   const activities = plan?.activity || [];
-  // A milestone of the re-integration clock (a Task) is no agreement: it is on the Tijdlijn.
+  // Agreed steps and referrals; a reference to anything else (the re-integratie milestones the
+  // service shows in the plan as Tasks) is no agreement of this table: those are on the Tijdlijn.
+  const referral = (a) => (bundle.entry || []).some((e) => e.fullUrl === a.reference.reference && e.resource.resourceType === 'ServiceRequest');
+  const steps = activities.filter((a) => (a.reference ? referral(a) : a.detail?.kind !== 'Appointment'));
   const milestones = activities.filter((a) => /^Task\//.test(a.reference?.reference || ''));
-  const steps = activities.filter((a) => a.detail?.kind !== 'Appointment' && !milestones.includes(a));
   const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
   const goals = resources(bundle, 'Goal');
   const legend = trend.scales.map((scale, n) =>

@@ -29,6 +29,7 @@ from fhir_werk.extraction.sdc import extract as sdc_extract
 from fhir_werk.publishing import assemble, needs_assembly
 from fhir_werk.service.api._service import BodyDep, Service, ServiceDep
 from fhir_werk.service.core._http import fhir_response, parse_resource
+from fhir_werk.service.core._references import reference_of
 from fhir_werk.service.core._routes import Route
 from fhir_werk.service.storage import _plan_store
 from fhir_werk.shared import (
@@ -120,11 +121,10 @@ def _earlier_tasks(service: Service, response: Resource) -> list[Resource]:
     holds as ``completed`` stays done when the answers are corrected (as ``fhir-werk extract
     --taken`` does with the EPD's Tasks). None for any other response (no query)."""
     canonical = str(response.get("questionnaire", "")).split("|")[0]
-    subject = response.get("subject")
-    patient = subject.get("reference") if isinstance(subject, dict) else None
-    if canonical != REINTEGRATIE or not isinstance(patient, str):
+    patient = reference_of(response.get("subject"))
+    if canonical != REINTEGRATIE or patient is None:
         return []
-    return _plan_store.all_of(service.engine, "Task", [patient])
+    return _plan_store.all_of(service.engine, "Task", ["/".join(patient)])
 
 
 def validate(request: Request, service: ServiceDep, body: BodyDep) -> Response:

@@ -32,8 +32,10 @@ _WERK: Final = (code_system("careplan-categorie"), "werk")
 
 
 def _order(task: Resource) -> tuple[str, str, str]:
+    """By date, then legal basis (as the clock lists them), then id."""
     found = datum_van(task)
-    return (found.isoformat() if found else "9999", str(task.get("code", {}).get("text", "")), task["id"])
+    codings = task.get("code", {}).get("coding", [{}])
+    return (found.isoformat() if found else "9999", str(codings[0].get("code", "")), task["id"])
 
 
 def _is_werk(plan: Resource) -> bool:

@@ -47,6 +47,9 @@ TASK_PARAMETERS: Final = {
     "code": ("token", "De grondslag (re-integratie-grondslag; code of system|code)."),
 }
 """The search parameters, each with its FHIR type and a line for the CapabilityStatement."""
+HIDDEN: Final = frozenset({"cancelled", "entered-in-error"})
+"""Statuses a search finds only when ``status`` names them: a milestone that no longer applies
+(``vervallen``) or whose response was withdrawn."""
 _DATE: Final = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
@@ -60,7 +63,10 @@ class TaskCriteria:
     periods: tuple[tuple[Prefix, dt.date, dt.date], ...] = ()
 
     def matches(self, task: Mapping[str, Any]) -> bool:
-        """Whether ``task`` (its state already as of today) meets every condition."""
+        """Whether ``task`` (its state already as of today) meets every condition; without a
+        ``status`` condition a cancelled or retracted milestone is no longer on any list."""
+        if task.get("status") in HIDDEN and not any(name == "status" for name, _ in self.conditions):
+            return False
         return all(_MATCHERS[name](task, values) for name, values in self.conditions) and all(
             _in_period(task, prefix, low, high) for prefix, low, high in self.periods
         )
