@@ -8,7 +8,8 @@ and by keyboard alone; axe-core and a screenshot per step (tests/web/artifacts/r
 
 The service's clock and the browser's are the real date: every date here is computed from
 ``date.today()`` when the test runs, a few from the law by hand, the full list by the pure clock
-(``fhir_werk.reintegratie.mijlpalen``), which the page must show as the service stored it.
+(``fhir_werk.reintegratie.mijlpalen`` with the early-start prompts, as the plan makes its Tasks),
+which the page must show as the service stored it.
 """
 
 from __future__ import annotations
@@ -196,7 +197,9 @@ def test_an_nl_employee_fills_in_re_integratie_and_sees_the_tijdlijn(
 
     _submit(page)
     rows = _shown(page)
-    expected = mijlpalen(Antwoorden(land="nl", eerste_ziektedag=first, situatie="met-werkgever"), today)
+    expected = mijlpalen(
+        Antwoorden(land="nl", eerste_ziektedag=first, situatie="met-werkgever"), today, aanzetten=True
+    )
     _check_against_clock(rows, expected, today)
     text = page.locator(".tijdlijn").inner_text()
     # By hand, from the law: the probleemanalyse by the end of week 6 (day 42, now a week late),
@@ -282,6 +285,7 @@ def test_a_be_worker_with_decision_b_sees_the_appeal_due_at_360_px(browser: Any,
                 beslissingsdatum=decided,
             ),
             today,
+            aanzetten=True,
         )
         _check_against_clock(rows, expected, today)
         # By hand: the appeal within 21 days of decision B (eleven days left: due now), the plan
@@ -383,6 +387,7 @@ def test_a_sent_response_shows_its_tijdlijn_from_the_start_page(watched: Watched
         mijlpalen(
             Antwoorden(land="nl", eerste_ziektedag=first, probleemanalyse_op=first + timedelta(days=38)),
             today,
+            aanzetten=True,
         ),
         today,
     )
@@ -405,6 +410,7 @@ def test_a_sent_response_shows_its_tijdlijn_from_the_start_page(watched: Watched
         mijlpalen(
             Antwoorden(land="nl", eerste_ziektedag=earlier, probleemanalyse_op=first + timedelta(days=38)),
             today,
+            aanzetten=True,
         ),
         today,
     )
@@ -503,7 +509,9 @@ def test_the_plan_werk_lists_no_milestone_as_an_agreement(watched: Watched, serv
     rows = page.locator(".afspraken tbody tr").all_inner_texts()
     assert any("Opbouwschema opstellen." in row for row in rows), rows
     assert not any(row.split("\t")[0].strip() == "Verwijzing" for row in rows), rows
-    count = len(mijlpalen(Antwoorden(land="nl", eerste_ziektedag=today - timedelta(weeks=3)), today))
+    count = len(
+        mijlpalen(Antwoorden(land="nl", eerste_ziektedag=today - timedelta(weeks=3)), today, aanzetten=True)
+    )
     assert (
         f"De {count} wettelijke termijnen van uw re-integratie staan op de Tijdlijn"
         in page.locator(".plan").inner_text()

@@ -21,9 +21,11 @@ export function reintegratieSteps(questionnaire) {
   ];
 }
 
-// The patient's re-integratie responses, newest first.
+// The patient's re-integratie responses, the last stored first: the service's milestones follow
+// the last one it stored, whatever date a client put in `authored`.
+const stored = (response) => response.meta?.lastUpdated || response.authored || '';
 export async function reintegratieResponses(patient) {
-  return (await api.allResponses(patient)).filter(isReintegratie).sort((a, b) => (b.authored || '').localeCompare(a.authored || ''));
+  return (await api.allResponses(patient)).filter(isReintegratie).sort((a, b) => stored(b).localeCompare(stored(a)));
 }
 
 // A new response with the answers of an earlier one: a correction (another first sick day, a
