@@ -118,7 +118,12 @@ def test_a_corrected_first_sick_day_moves_every_date_in_place_and_done_stays_don
     after = extract(_with_first_sick_day(response, "2026-09-21"), earlier_tasks=marked)
     old, new = _by_code(before), _by_code(after)
     assert {c: t["id"] for c, t in new.items()} == {c: t["id"] for c, t in old.items()}
-    assert [e["request"] for e in after["entry"][1:-1]] == [e["request"] for e in before["entry"][1:-1]]
+    # The same PUTs (the order is by date, and a prompt three months on may pass a milestone).
+    requests = [
+        sorted((e["request"]["url"], e["request"]["method"]) for e in b["entry"][1:-1])
+        for b in (after, before)
+    ]
+    assert requests[0] == requests[1]
     assert old["nl-einde-loondoorbetaling"]["executionPeriod"]["end"] == "2028-09-10"
     assert new["nl-einde-loondoorbetaling"]["executionPeriod"]["end"] == "2028-09-17"  # one week later
     assert new["nl-42e-weeksmelding"]["status"] == "completed"  # done in the EPD, stays done

@@ -22,6 +22,7 @@ from fhir_werk.reintegratie._klok import (
     situatie_code,
 )
 from fhir_werk.reintegratie._plan import IDENTIFIER_SYSTEM, activiteiten, antwoorden_uit, taken
+from fhir_werk.reintegratie._stand import datum_van, op_dag, stand
 from fhir_werk.reintegratie._telling import (
     eerste_werkdag_vanaf,
     na_weken,
@@ -46,12 +47,15 @@ __all__ = [
     "TaakStatus",
     "activiteiten",
     "antwoorden_uit",
+    "datum_van",
     "eerste_werkdag_vanaf",
     "grondslag",
     "mijlpalen",
     "na_weken",
+    "op_dag",
     "plus_maanden",
     "situatie_code",
+    "stand",
     "taken",
     "verder",
     "verwijzing",

@@ -24,6 +24,7 @@ PATIENT: Final = "patient"
 
 _ROLLEN: Final[dict[str, tuple[str, ...]]] = {
     "gesprek-einddatum": ("huisarts",),
+    "gesprek-eerste-contacten": ("huisarts",),
     "nl-probleemanalyse": ("bedrijfsarts",),
     "nl-plan-van-aanpak": ("casemanager", "werkgever"),
     "nl-evaluatie": ("casemanager", "werkgever"),

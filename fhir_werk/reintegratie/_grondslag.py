@@ -58,6 +58,16 @@ GRONDSLAGEN: Final[tuple[Grondslag, ...]] = (
         "Op de einddatum van het attest van arbeidsongeschiktheid: "
         "herstel en werk opnieuw ter sprake brengen.",
     ),
+    Grondslag(
+        "gesprek-eerste-contacten",
+        "Werk bespreken vanaf de eerste contacten",
+        "Talk about work from the first contacts",
+        "huisarts of behandelaar",
+        "VDAB/GTB-tipsheet 'Hoe en waarom praat ik met mijn patiënt over werk?' (aanbeveling, geen wet); "
+        "de daling van de kans op herintrede na drie tot zes maanden afwezigheid: dezelfde tipsheet",
+        "Vanaf de eerste ziektedag, in de eerste drie maanden (eerste ziektedag + 3 maanden, zelfde "
+        "dagnummer): werk en de betekenis ervan ter sprake brengen; daarna te laat voor een vroege start.",
+    ),
     # Netherlands, an employee with an employer (Wet verbetering poortwachter).
     Grondslag(
         "nl-probleemanalyse",

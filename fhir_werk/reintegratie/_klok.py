@@ -274,8 +274,11 @@ def _op_volgorde(a: Antwoorden) -> None:
             )
 
 
-def mijlpalen(antwoorden: Antwoorden, vandaag: dt.date) -> list[Mijlpaal]:
+def mijlpalen(antwoorden: Antwoorden, vandaag: dt.date, *, aanzetten: bool = False) -> list[Mijlpaal]:
     """Every milestone that applies to ``antwoorden``, by date, each with its state on ``vandaag``.
+
+    ``aanzetten``: also seed 000's prompt to talk about work from the first contacts (no law; the
+    worklist's Tasks carry it, ``fhir-werk tijdlijn`` shows the legal clock only).
 
     Raises :class:`OngeldigeInvoerError` for answers that do not fit together (a Belgian decision for
     the Netherlands, a decision without its date, a date before the first day of incapacity).
@@ -294,6 +297,11 @@ def mijlpalen(antwoorden: Antwoorden, vandaag: dt.date) -> list[Mijlpaal]:
         found = _be_ziekenfonds(antwoorden.eerste_ziektedag)
     if antwoorden.einddatum_ongeschiktheid is not None:
         found.append(_mijlpaal("gesprek-einddatum", antwoorden.einddatum_ongeschiktheid))
+    if aanzetten:
+        # From the first sick day, within the three months after which the chance of a return
+        # drops by half (seeds 000 and 004): late after that, so an early start that did not happen shows.
+        eerste = antwoorden.eerste_ziektedag
+        found.append(_mijlpaal("gesprek-eerste-contacten", plus_maanden(eerste, 3), vanaf=eerste))
     gedaan = _gedaan(antwoorden)
     placed = [dataclasses.replace(m, status=_status(m, vandaag, gedaan)) for m in found]
     return sorted(placed, key=lambda m: (m.datum, m.code))

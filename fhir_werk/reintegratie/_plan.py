@@ -101,13 +101,36 @@ _TASK_STATUS: Final[dict[Status, str]] = {
 """FHIR's Task status per state: ``ready`` is what a worklist shows as due (now or late)."""
 
 
+def _key(subject: Mapping[str, Any], code: str) -> str:
+    """The Task's id: the patient and the legal basis (a recomputation replaces it in place)."""
+    # Type/id of the reference: an absolute URL or a _history suffix names the same patient, and
+    # must give the same Tasks, not a second set.
+    reference = str(subject.get("reference")).split("/_history/")[0]
+    patient = "/".join(reference.rstrip("/").split("/")[-2:])
+    return str(uuid.uuid5(_NAMESPACE, f"{patient}|{code}")).replace("-", "")
+
+
+_GONE: Final = frozenset({"completed", "cancelled", "entered-in-error"})
+
+
+def _vervallen(task: Mapping[str, Any]) -> Resource:
+    """An earlier Task whose milestone no longer applies (a Belgian decision changed, a date
+    moved): cancelled, so no worklist keeps showing it, under its own id."""
+    copy = {k: v for k, v in task.items() if k != "meta"}
+    return copy | {
+        "status": "cancelled",
+        "businessStatus": {"text": "vervallen"},
+        "statusReason": {"text": "Geldt niet meer na de gewijzigde antwoorden."},
+    }
+
+
 def _task(
     mijlpaal: Mijlpaal,
     subject: Mapping[str, Any],
     plan: Mapping[str, Any] | None,
     actors: Sequence[Betrokkene] = (),
 ) -> Resource:
-    key = str(uuid.uuid5(_NAMESPACE, f"{subject.get('reference')}|{mijlpaal.code}")).replace("-", "")
+    key = _key(subject, mijlpaal.code)
     period = (
         {"start": mijlpaal.datum.isoformat()}
         if mijlpaal.soort == "vanaf"
@@ -168,16 +191,34 @@ def taken(
     """One Task per milestone of the response's answers, with its state on ``vandaag``.
 
     ``eerdere``: the Tasks of an earlier computation (from the EPD); those ``completed`` stay done.
+    One of this patient's (its id is the one this patient's milestone has) that is still open but
+    no longer applies comes back ``cancelled`` (businessStatus ``vervallen``), after the others.
     ``plan``: a Reference to the CarePlan Werk, set as ``basedOn``.
     """
     done = {code for task in eerdere if task.get("status") == "completed" and (code := _code_of(task))}
     subject = response.get("subject") or {}
     actors = betrokkenen(response)
-    return [_task(m, subject, plan, actors) for m in mijlpalen(antwoorden_uit(response, done), vandaag)]
+    current = [
+        _task(m, subject, plan, actors)
+        for m in mijlpalen(antwoorden_uit(response, done), vandaag, aanzetten=True)
+    ]
+    codes = {_code_of(task) for task in current}
+    stale = [
+        _vervallen(task)
+        for task in eerdere
+        if (code := _code_of(task)) is not None
+        and code not in codes
+        and task.get("status") not in _GONE
+        and task.get("id") == _key(subject, code)
+    ]
+    return current + stale
 
 
 def activiteiten(tasks: Iterable[Mapping[str, Any]]) -> list[Resource]:
-    """The CarePlan Werk's activities for ``tasks``: each a reference to its Task."""
+    """The CarePlan Werk's activities for ``tasks``: each a reference to its Task (not one that is
+    cancelled or entered in error)."""
     return [
-        {"reference": {"reference": f"Task/{task['id']}", "display": task["code"]["text"]}} for task in tasks
+        {"reference": {"reference": f"Task/{task['id']}", "display": task["code"]["text"]}}
+        for task in tasks
+        if task.get("status") not in ("cancelled", "entered-in-error")
     ]

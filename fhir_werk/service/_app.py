@@ -26,6 +26,7 @@ from fhir_werk.service.api import (
     _response_ops,
     _response_read,
     _response_write,
+    _worklist,
 )
 from fhir_werk.service.api._health import healthz, readyz
 from fhir_werk.service.api._service import Service
@@ -57,6 +58,7 @@ ROUTES: Final[tuple[Route, ...]] = (
     *_response_delete.ROUTES,
     *_response_read.ROUTES,
     *_plan_read.ROUTES,
+    *_worklist.ROUTES,
     *_audit_read.ROUTES,
 )
 """Every FHIR route; the CapabilityStatement is built from this very tuple."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -35,6 +36,22 @@ def example(name: str = "els-uitkering", **changes: Any) -> dict[str, Any]:
         (EXAMPLES / f"QuestionnaireResponse-{name}.json").read_text("utf-8")
     )
     return copy.deepcopy(resource) | changes
+
+
+def reintegratie(name: str = "daan-nl-week-10", **changes: Any) -> dict[str, Any]:
+    """A shipped example response to the ``re-integratie`` Questionnaire, top-level changes applied."""
+    path = EXAMPLES / "re-integratie" / f"QuestionnaireResponse-re-integratie-{name}.json"
+    resource: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return copy.deepcopy(resource) | changes
+
+
+def fix_today(monkeypatch: pytest.MonkeyPatch, day: str) -> None:
+    """The service's clock at noon (Amsterdam) of ``day`` (YYYY-MM-DD): what it calls today."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    monkeypatch.setattr("fhir_werk.service.core._time.now", moment.timestamp)
 
 
 def body(resource: Any) -> bytes:
@@ -81,8 +98,15 @@ class Serve:
             | (env or {})
         )
         command = [str(Path(sys.executable).parent / "fhir-werk"), "serve", "--port", "0", *extra]
+        # Its own process group: with --workers the server's worker processes hold our pipes too, so
+        # killing only the first process left them running and communicate() waiting for ever (a
+        # fresh-clone CI hung 12 minutes in test_metrics when a loaded machine missed the deadline).
         self.process = subprocess.Popen(
-            command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            command,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         assert self.process.stderr is not None
         self.banner: list[str] = []
@@ -98,23 +122,33 @@ class Serve:
         assert url.endswith("/fhir"), url
         self.base = url.removesuffix("/fhir")
         self.port = int(self.base.rsplit(":", 1)[1])
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # two workers importing the app on a loaded 2-core machine
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        self.process.kill()
-        pytest.fail(f"fhir-werk serve komt niet op: {self.process.communicate()[1][-2000:]!r}")
+        self._kill_group()
+        pytest.fail(f"fhir-werk serve komt niet op: {self.process.communicate(timeout=30)[1][-2000:]!r}")
+
+    def _kill_group(self) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already gone, with all of its group
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        """A crash: the server and every process it started die at once, as a machine's would."""
+        self._kill_group()
         self.process.communicate(timeout=30)
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGTERM)
-        _, err = self.process.communicate(timeout=60)
+        try:
+            _, err = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self._kill_group()
+            _, err = self.process.communicate(timeout=30)
+        self._kill_group()
         return self.process.returncode, err.decode()
 
 

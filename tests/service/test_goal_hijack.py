@@ -140,3 +140,13 @@ def test_delivery_refuses_and_audits_writing_another_patients_goal(
         assert {g["description"]["text"] for g in after} == {g["description"]["text"] for g in before}
         events = audit.query(patient=f"Patient/{a}")
         assert any(e.get("outcome") == "4" for e in events), [e.get("outcome") for e in events]
+
+
+def test_a_follow_up_with_an_absolute_subject_reviews_its_own_goals(client: TestClient) -> None:
+    # The store keeps the patient as Patient/x (so an absolute subject finds its own plan): the
+    # goal check must name the patient the same way, whichever form each response uses.
+    first = _first("pat-c") | {"subject": {"reference": "https://epd.example.org/fhir/Patient/pat-c"}}
+    assert post(client, first).status_code == 201
+    followup = _followup_of(_populate(client, "pat-c"), "pat-c", 2)
+    followup["subject"] = {"reference": "https://epd.example.org/fhir/Patient/pat-c/_history/3"}
+    assert post(client, followup).status_code == 201

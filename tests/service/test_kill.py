@@ -74,3 +74,25 @@ def test_serve_with_two_processes_delivers_each_response_once(folder: Path) -> N
     assert sorted(bundle_names(folder)) == sorted(f"twee-{n}" for n in range(12))
     assert code in (0, -signal.SIGTERM), err
     assert "Traceback" not in err
+
+
+def _group(leader: int) -> list[int]:
+    """The live processes of a process group, read from /proc (field 5 of stat is the group)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[2]) == leader and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_a_killed_server_with_two_processes_leaves_no_process_behind(folder: Path) -> None:
+    # A fresh-clone CI hung here: SIGKILL reached only uvicorn's first process, its workers kept the
+    # test's pipes open and the wait for the server's output never ended.
+    serve = Serve(folder, "--workers", "2", "--no-worker")
+    assert len(_group(serve.process.pid)) >= 2  # the server and its workers share the group
+    serve.kill()
+    assert _group(serve.process.pid) == []

@@ -6,9 +6,17 @@ import json
 import re
 from typing import Any
 
-from .conftest import ARTIFACTS
+import httpx
+
+from fhir_werk.extraction import extract
+
+from .conftest import ARTIFACTS, ROOT, Service
 
 SERIOUS = ("serious", "critical")
+FHIR = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+EXAMPLES = ROOT / "questionnaires" / "voorbeelden"
+FIRST = EXAMPLES / "QuestionnaireResponse-sanne-werkt-met-klachten.json"
+SECOND = EXAMPLES / "vervolg" / "QuestionnaireResponse-sanne-vervolggesprek.json"
 
 
 def settled(page: Any) -> None:
@@ -73,3 +81,38 @@ def keyboard_type(page: Any, locator: Any, text: str) -> None:
     locator.click()
     page.keyboard.type(text, delay=15)
     page.wait_for_timeout(450)
+
+
+def _goal_ids(response: dict[str, Any]) -> list[str]:
+    bundle = extract(response)
+    return [
+        e["resource"]["identifier"][0]["value"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Goal"
+    ]
+
+
+def _as(response: dict[str, Any], patient: str) -> dict[str, Any]:
+    mine: dict[str, Any] = json.loads(json.dumps(response))
+    mine["subject"] = {"reference": f"Patient/{patient}"}
+    if "identifier" in mine:
+        mine["identifier"] = {"system": mine["identifier"]["system"], "value": f"grafiek-{patient}"}
+    return mine
+
+
+def two_conversations(service: Service, patient: str) -> None:
+    """Sanne's two conversations (02-11-2026 and the follow-up of 01-02-2027) for ``patient``,
+    through the API: the first under an identifier of its own, the follow-up reviewing the goals
+    that first conversation made (the service refuses a review of goals outside the patient's own
+    plan, so the example's goal ids are mapped to the new ones)."""
+    first = json.loads(FIRST.read_text("utf-8"))
+    second_text = SECOND.read_text("utf-8")
+    for old, new in zip(_goal_ids(first), _goal_ids(_as(first, patient)), strict=True):
+        second_text = second_text.replace(old, new)
+    second = json.loads(second_text)
+    second.pop("identifier", None)
+    for response in (_as(first, patient), _as(second, patient)):
+        response.pop("id", None)
+        url = f"{service.base}/fhir/QuestionnaireResponse"
+        stored = httpx.post(url, content=json.dumps(response), headers=FHIR)
+        assert stored.status_code == 201, stored.text[:500]

@@ -5,57 +5,14 @@ figures as a table."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import httpx
 import pytest
 
-from fhir_werk.extraction import extract
-
-from .conftest import ROOT, Service, new_context
-from .kit import axe, shot
+from .conftest import Service, new_context
+from .kit import axe, shot, two_conversations
 
 pytestmark = pytest.mark.browser
-
-FHIR = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
-EXAMPLES = ROOT / "questionnaires" / "voorbeelden"
-FIRST = EXAMPLES / "QuestionnaireResponse-sanne-werkt-met-klachten.json"
-SECOND = EXAMPLES / "vervolg" / "QuestionnaireResponse-sanne-vervolggesprek.json"
-
-
-def _goal_ids(response: dict[str, Any]) -> list[str]:
-    bundle = extract(response)
-    return [
-        e["resource"]["identifier"][0]["value"]
-        for e in bundle["entry"]
-        if e["resource"]["resourceType"] == "Goal"
-    ]
-
-
-def _store(service: Service, patient: str) -> None:
-    """Sanne's two conversations for ``patient``: the first under an identifier of its own, the
-    follow-up reviewing the goals that first conversation made (the service refuses a review of
-    goals outside the patient's own plan, so the example's goal ids are mapped to the new ones)."""
-    first = json.loads(FIRST.read_text("utf-8"))
-    second_text = SECOND.read_text("utf-8")
-    for old, new in zip(_goal_ids(first), _goal_ids(_as(first, patient)), strict=True):
-        second_text = second_text.replace(old, new)
-    second = json.loads(second_text)
-    second.pop("identifier", None)
-    for response in (_as(first, patient), _as(second, patient)):
-        response.pop("id", None)
-        url = f"{service.base}/fhir/QuestionnaireResponse"
-        stored = httpx.post(url, content=json.dumps(response), headers=FHIR)
-        assert stored.status_code == 201, stored.text[:500]
-
-
-def _as(response: dict[str, Any], patient: str) -> dict[str, Any]:
-    mine: dict[str, Any] = json.loads(json.dumps(response))
-    mine["subject"] = {"reference": f"Patient/{patient}"}
-    if "identifier" in mine:
-        mine["identifier"] = {"system": mine["identifier"]["system"], "value": f"grafiek-{patient}"}
-    return mine
 
 
 def _plan(page: Any, service: Service, patient: str) -> None:
@@ -71,7 +28,7 @@ def test_the_chart_has_a_legend_labelled_goals_visible_points_and_a_table(
     browser: Any, service: Service, width: int
 ) -> None:
     patient = f"grafiek-{width}"
-    _store(service, patient)
+    two_conversations(service, patient)
     context = new_context(browser, width, 800)
     page = context.new_page()
     try:
@@ -115,5 +72,59 @@ def test_the_chart_has_a_legend_labelled_goals_visible_points_and_a_table(
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         axe(page, f"60-grafiek-{width}")
         shot(page, f"60-grafiek-{width}")
+    finally:
+        context.close()
+
+
+def _boxes(page: Any, selector: str) -> list[dict[str, float]]:
+    boxes: list[dict[str, float]] = page.evaluate(
+        f"() => [...document.querySelectorAll({selector!r})].map((e) => {{"
+        " const b = e.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height}; })"
+    )
+    return boxes
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
+
+
+def test_the_chart_and_its_legend_are_printed_legibly(browser: Any, service: Service) -> None:
+    two_conversations(service, "grafiek-afdruk")
+    context = new_context(browser, 1280, 900)
+    page = context.new_page()
+    try:
+        _plan(page, service, "grafiek-afdruk")
+        # Two goals share the target 7: their labels are stacked, not drawn over each other.
+        labels = _boxes(page, "svg.grafiek text.doel-label")
+        assert len(labels) >= 2
+        assert not any(_overlap(a, b) for n, a in enumerate(labels) for b in labels[n + 1 :]), labels
+        page.emulate_media(media="print")
+        chart = page.locator("svg.grafiek")
+        assert chart.is_visible()
+        assert chart.bounding_box()["width"] >= 300
+        legend = page.locator(".legenda li")
+        assert legend.count() == page.locator("svg.grafiek g.schaal").count() >= 3
+        for n in range(legend.count()):
+            assert legend.nth(n).is_visible()
+            assert legend.nth(n).locator("svg.staal").is_visible()
+        assert (
+            "Tevredenheid over wat u doet (thema 2): 6 → 7 (doel: 7)" in page.locator(".legenda").inner_text()
+        )
+        # Legible on paper: the legend at 9 pt or more, its text black; the table stays on screen.
+        size, colour = page.evaluate(
+            "() => { const s = getComputedStyle(document.querySelector('.legenda li'));"
+            " return [parseFloat(s.fontSize), s.color]; }"
+        )
+        assert size >= 12, size  # px: 9 pt
+        assert colour == "rgb(0, 0, 0)"
+        assert not page.locator(".cijfers").is_visible()
+        assert not page.locator("#aflevering-kop").is_visible()
+        shot(page, "61-grafiek-afdruk")
+        page.emulate_media(media="screen")
     finally:
         context.close()

@@ -158,7 +158,7 @@ def test_a_sick_listed_employee_fills_in_the_leidraad_and_sees_the_plan(
     ).json()
     assert [e["resource"]["status"] for e in stored["entry"]] == ["completed"]
 
-    # The print view: only the agreements, black on white, one A4.
+    # The print view: the agreements and the chart with its legend, black on white, one A4.
     page.emulate_media(media="print")
     assert page.locator(".afdruk").is_visible()
     for hidden in ("nav", "#banner", ".niet-afdrukken >> nth=0", "footer"):

@@ -103,13 +103,27 @@ async function request(method, path, body, headers = {}) {
   return { data, etag: response.headers.get('ETag') };
 }
 
+// A response to the re-integratie Questionnaire (reintegratie.js), not a conversation.
+export const isReintegratie = (response) => /\/Questionnaire\/re-integratie(\||$)/.test(response?.questionnaire || '');
+
 export const api = {
   questionnaire: (id) => request('GET', `Questionnaire/${encodeURIComponent(id)}`).then((r) => r.data),
-  responses: (patient) =>
+  allResponses: (patient) =>
     request('GET', `QuestionnaireResponse?subject=Patient/${encodeURIComponent(patient)}&_count=100`).then(
       (r) => (r.data.entry || []).map((entry) => entry.resource),
     ),
+  // The conversations (leidraad, vervolggesprek); the re-integratie responses have their own section.
+  responses: (patient) => api.allResponses(patient).then((all) => all.filter((r) => !isReintegratie(r))),
+  // The milestones of the re-integration clock, as the service keeps them (reintegratie.js).
+  tasks: (patient) =>
+    request('GET', `Task?patient=Patient/${encodeURIComponent(patient)}&_count=100`).then((r) =>
+      (r.data.entry || []).map((entry) => entry.resource).filter((resource) => resource?.resourceType === 'Task'),
+    ),
   read: (id) => request('GET', `QuestionnaireResponse/${encodeURIComponent(id)}`),
+  // The service's copies of the plan (CarePlan, Goal, Consent …): a patient's, and one by Type/id.
+  search: (kind, patient) =>
+    request('GET', `${kind}?patient=${encodeURIComponent(patient)}&_count=100`).then((r) => (r.data.entry || []).map((entry) => entry.resource)),
+  local: (reference) => request('GET', reference).then((r) => r.data),
   create: (response) => request('POST', 'QuestionnaireResponse', response),
   update: (response, etag) =>
     request('PUT', `QuestionnaireResponse/${encodeURIComponent(response.id)}`, response, etag ? { 'If-Match': etag } : {}),

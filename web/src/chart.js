@@ -45,6 +45,15 @@ export function chart(scales, targets) {
     const anchor = dates.length === 1 ? 'middle' : i === 0 ? 'start' : i === dates.length - 1 ? 'end' : 'middle';
     root.append(svg('text', { x: x(i), y: height - 12, 'text-anchor': anchor, class: 'as' }, datum(date)));
   });
+  // Goals of several scales may share a target: their labels are stacked, not drawn on top of
+  // each other (above the line, or below it where the top of the chart leaves no room).
+  const labelsAt = new Map();
+  const labelY = (ty) => {
+    const k = labelsAt.get(ty) || 0;
+    labelsAt.set(ty, k + 1);
+    const above = ty - 4 - k * 14;
+    return above - 10 >= 0 ? above : ty + 14 + k * 14;
+  };
   scales.forEach((scale, n) => {
     const colour = KLEUREN[n % KLEUREN.length];
     // Equal scores of different scales would hide each other: each scale sits a little apart.
@@ -69,7 +78,7 @@ export function chart(scales, targets) {
       const ty = y(targets[scale.code]);
       group.append(
         svg('line', { x1: pad.left, x2: width - pad.right, y1: ty, y2: ty, stroke: colour, 'stroke-width': 1, 'stroke-dasharray': '1 4', class: 'doellijn' }),
-        svg('text', { x: width - pad.right, y: ty - 4, 'text-anchor': 'end', fill: colour, class: 'as doel-label' }, `doel ${scale.label.split(' (')[0].toLowerCase()}: ${targets[scale.code]}`),
+        svg('text', { x: width - pad.right, y: labelY(ty), 'text-anchor': 'end', fill: colour, class: 'as doel-label' }, `doel ${scale.label.split(' (')[0].toLowerCase()}: ${targets[scale.code]}`),
       );
     }
     root.append(group);

@@ -3,12 +3,14 @@
 // items. Drafts are in-progress QuestionnaireResponses on the service, so a patient can stop and
 // come back. No answer or patient identifier is ever written to the console.
 import './style.css';
-import { api, ApiError, pageSettings, session, tokenFromFragment } from './api.js';
+import { api, ApiError, isReintegratie, pageSettings, session, tokenFromFragment } from './api.js';
 import { carriedOver } from './carry.js';
 import { trendOf } from './chart.js';
 import { datum } from './dutch.js';
 import * as form from './form.js';
-import { el, planView } from './plan.js';
+import { currentPlan, isConversation } from './living.js';
+import { dag, el, planView } from './plan.js';
+import { REINTEGRATIE, reintegratieIssue, reintegratieResponses, reintegratieSection, reintegratieSteps, tijdlijnScreen } from './reintegratie.js';
 import { questionnaireForRenderer, responseForRenderer, responseForService } from './workarounds.js';
 
 const LEIDRAAD = 'leidraad-assembled';
@@ -35,11 +37,11 @@ function message(text, details = [], kind = 'fout', ...extra) {
 // A refusal of the service in plain Dutch: a patient reads which question it is about, never a
 // linkId or a FHIRPath; those stay for the clinician, folded away under "Details".
 function refusal(error) {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.map(reintegratieIssue).map((issue) => {
     const linkId = /linkId='([^']+)'\)$/.exec(issue.where || '')?.[1];
     const question = linkId && questionText(linkId);
     if (question && issue.code === 'required') return link(linkId, `Nog niet beantwoord: ‘${question}’`);
-    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet.`);
+    if (question) return link(linkId, `Bij ‘${question}’ klopt iets niet${issue.reden ? `: ${issue.reden}` : '.'}`);
     return el('span', {}, issue.text.replace(/'[a-z0-9-]+'/g, '').replace(/\s+/g, ' '));
   });
   const details = el('details', { class: 'details' }, el('summary', {}, 'Details voor de hulpverlener'),
@@ -174,6 +176,7 @@ function blocked(completing) {
 
 // Each top-level item belongs to the step whose group it follows in the Questionnaire.
 function stepsOf(questionnaire) {
+  if (questionnaire.id === REINTEGRATIE) return reintegratieSteps(questionnaire);
   const sections = { terugblik: [], stap1: [], themas: [], stap34: [] };
   let current = null;
   for (const item of questionnaire.item || []) {
@@ -300,16 +303,20 @@ async function save(status) {
 async function submit() {
   const stored = await save('completed');
   if (stored) {
-    await showPlan(stored);
+    await (isReintegratie(stored) ? showTijdlijn() : showPlan());
   }
 }
 
 // --- the plan -------------------------------------------------------------------------------
 
-async function trendFor(patient) {
-  const responses = (await api.responses(patient))
-    .filter((r) => r.status === 'completed' || r.status === 'amended')
+// The patient's completed Werk conversations, oldest first: together the plan's history.
+async function conversationsDone(patient) {
+  return (await api.responses(patient))
+    .filter((r) => isConversation(r) && (r.status === 'completed' || r.status === 'amended'))
     .sort((a, b) => (a.authored || '').localeCompare(b.authored || ''));
+}
+
+async function trendFor(responses) {
   const bundles = [];
   for (const response of responses) {
     bundles.push(await api.extract(response));
@@ -317,16 +324,25 @@ async function trendFor(patient) {
   return trendOf(bundles);
 }
 
-async function showPlan(response) {
+// The plan is the patient's one living plan Werk, as the conversations so far left it: whichever
+// conversation one comes from, the page shows the current plan (an earlier conversation is its
+// history, not a plan of its own).
+async function showPlan() {
   state.view += 1;
   state.steps = state.steps.length ? state.steps : stepsOf({ item: [{ linkId: 'stap-1' }, { linkId: 'stap-2' }, { linkId: 'stap-3' }] });
   state.step = state.steps.length - 1;
   drawSteps();
   showForm(false);
-  const bundle = await api.extract(response);
-  const delivery = await api.delivery(response.id).catch(() => null);
-  const trend = await trendFor(state.patient);
-  const view = planView(bundle, delivery, trend, { patient: state.patient, date: datum(response.authored) });
+  const done = await conversationsDone(state.patient);
+  const newest = done.at(-1);
+  const bundle = (await currentPlan(state.patient)) || { entry: [] };
+  const delivery = newest ? await api.delivery(newest.id).catch(() => null) : null;
+  const trend = await trendFor(done);
+  const view = planView(bundle, delivery, trend, {
+    patient: state.patient,
+    date: datum(newest?.authored),
+    history: done.slice(0, -1).map((r) => datum(r.authored)),
+  });
   const buttons = el(
     'div',
     { class: 'knoppen niet-afdrukken' },
@@ -336,9 +352,27 @@ async function showPlan(response) {
   );
   $('scherm').replaceChildren(view, buttons);
   $('knop-afdrukken').onclick = () => window.print();
-  $('knop-verversen').onclick = () => guarded(() => showPlan(response));
+  $('knop-verversen').onclick = () => guarded(() => showPlan());
   $('knop-start').onclick = () => start();
   $('plan-kop').focus();
+}
+
+// The re-integration clock's milestones of the patient (reintegratie.js, tijdlijn.js).
+async function showTijdlijn() {
+  const view = ++state.view;
+  state.steps = reintegratieSteps({});
+  state.step = state.steps.length - 1;
+  drawSteps();
+  showForm(false);
+  const shown = await tijdlijnScreen(state.patient);
+  if (view !== state.view) return;
+  const buttons = el('div', { class: 'knoppen niet-afdrukken' },
+    el('button', { type: 'button', id: 'knop-afdrukken' }, 'Tijdlijn afdrukken'),
+    el('button', { type: 'button', id: 'knop-start', class: 'tweede' }, 'Terug naar start'));
+  $('scherm').replaceChildren(shown, buttons);
+  $('knop-afdrukken').onclick = () => window.print();
+  $('knop-start').onclick = () => start();
+  $('tijdlijn-kop').focus();
 }
 
 // --- start ----------------------------------------------------------------------------------
@@ -382,25 +416,33 @@ async function followUp() {
   await begin(VERVOLG, carriedOver(response, last), null, form.scores(last));
 }
 
-function conversationRow(response) {
+// One conversation in the list. A completed one that a later conversation replaced is history:
+// it says by which, and its button opens the current plan (there is one plan, not one each).
+function conversationRow(response, replacedBy) {
   const followup = (response.questionnaire || '').includes('/vervolggesprek');
   const done = response.status === 'completed' || response.status === 'amended';
-  const button = el('button', { type: 'button', class: 'tweede' }, done ? 'Plan bekijken' : 'Verder invullen');
+  const label = !done ? 'Verder invullen' : replacedBy ? 'Huidig plan bekijken' : 'Plan bekijken';
+  const button = el('button', { type: 'button', class: 'tweede' }, label);
   button.onclick = () =>
     guarded(async () => {
       if (done) {
         state.steps = [];
-        await showPlan(response);
+        await showPlan();
       } else {
         const { data, etag } = await api.read(response.id);
         await begin(followup ? VERVOLG : LEIDRAAD, data, { id: data.id, etag, resource: data });
       }
     });
+  const when = (r) => dag(datum(r.authored) || 'onbekende datum');
+  const conversation = isConversation(response);
+  const stand = !done ? ['concept'] : replacedBy ? ['afgerond, vervangen door het gesprek van ', when(replacedBy)] : conversation ? ['afgerond, het huidige plan'] : ['afgerond'];
+  const name = followup ? 'Vervolggesprek' : conversation ? 'Eerste gesprek' : 'Vragenlijst re-integratie';
   return el(
     'li',
-    {},
-    el('span', {}, `${followup ? 'Vervolggesprek' : 'Eerste gesprek'} van ${datum(response.authored) || 'onbekende datum'} — ${done ? 'afgerond' : 'concept'} `),
-    button,
+    { class: replacedBy ? 'geschiedenis' : null },
+    el('span', { class: 'gesprek' }, `${name} van `, when(response), ' — ', ...stand, ' '),
+    // This page fills in the Werk conversations only: another questionnaire's draft is not opened here.
+    conversation || done ? button : null,
   );
 }
 
@@ -409,14 +451,27 @@ async function showConversations(view = state.view) {
   if (view !== state.view || !$('gesprekken')) {
     return;
   }
+  // Newest first: each completed conversation was replaced by the next completed one after it.
+  const done = responses.filter((r) => isConversation(r) && (r.status === 'completed' || r.status === 'amended'));
+  const replacedBy = (r) => (done.includes(r) ? done[done.indexOf(r) - 1] : undefined);
   const list = responses.length
-    ? el('ul', { class: 'gesprekken' }, responses.map(conversationRow))
+    ? el('ul', { class: 'gesprekken' }, responses.map((r) => conversationRow(r, replacedBy(r))))
     : el('p', {}, 'Er zijn nog geen gesprekken opgeslagen.');
   const nieuw = el('button', { type: 'button', id: 'knop-nieuw' }, 'Nieuw gesprek beginnen');
   const vervolg = el('button', { type: 'button', id: 'knop-vervolg', class: 'tweede' }, 'Vervolggesprek beginnen');
   nieuw.onclick = () => guarded(() => begin(LEIDRAAD, null, null));
   vervolg.onclick = () => guarded(followUp);
   $('gesprekken').replaceChildren(el('h3', {}, 'Uw gesprekken'), list, el('div', { class: 'knoppen' }, nieuw, vervolg));
+  const reintegratie = await reintegratieResponses(state.patient);
+  if (view !== state.view || !$('reintegratie-plek')) return;
+  $('reintegratie-plek').replaceChildren(reintegratieSection(reintegratie, {
+    fill: (response) => guarded(() => begin(REINTEGRATIE, response, null)),
+    resume: (draft) => guarded(async () => {
+      const { data, etag } = await api.read(draft.id);
+      await begin(REINTEGRATIE, data, { id: data.id, etag, resource: data });
+    }),
+    tijdlijn: () => guarded(showTijdlijn),
+  }));
 }
 
 function stepSummary(questionnaire) {
@@ -515,6 +570,7 @@ async function start() {
     stepSummary(questionnaire),
     chosen,
     el('div', { id: 'gesprekken' }),
+    el('div', { id: 'reintegratie-plek' }),
     // replaceChildren writes a null as the text "null": only what is there.
     ...(state.settings.lokaal ? [] : [signOut()]),
   );

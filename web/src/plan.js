@@ -10,9 +10,12 @@ export function el(name, attributes = {}, ...children) {
       node.setAttribute(key, value === true ? '' : String(value));
     }
   }
-  node.append(...children.flat().filter((child) => child !== null && child !== undefined));
+  node.append(...children.flat(Infinity).filter((child) => child !== null && child !== undefined));
   return node;
 }
+
+// A date that never breaks over two lines (02-11-/2026).
+export const dag = (date) => el('span', { class: 'datum' }, date);
 
 const resources = (bundle, type) => (bundle.entry || []).map((e) => e.resource).filter((r) => r.resourceType === type);
 const text = (concept) => concept?.text || concept?.coding?.[0]?.display || '';
@@ -91,7 +94,10 @@ const DOEL_NAAM = { file: 'bestand', fhir: 'EPD', epd: 'EPD' };
 export function planView(bundle, delivery, trend, about = {}) {
   const plan = resources(bundle, 'CarePlan')[0];
   const activities = plan?.activity || [];
-  const steps = activities.filter((a) => a.detail?.kind !== 'Appointment');
+  // Agreed steps and referrals; a reference to anything else (the re-integratie milestones the
+  // service shows in the plan as Tasks) is no agreement of this table.
+  const referral = (a) => (bundle.entry || []).some((e) => e.fullUrl === a.reference.reference && e.resource.resourceType === 'ServiceRequest');
+  const steps = activities.filter((a) => (a.reference ? referral(a) : a.detail?.kind !== 'Appointment'));
   const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
   const goals = resources(bundle, 'Goal');
   const legend = trend.scales.map((scale, n) =>
@@ -107,7 +113,7 @@ export function planView(bundle, delivery, trend, about = {}) {
   const dates = [...new Set(trend.scales.flatMap((scale) => scale.points.map((p) => p.when)))].sort();
   const table = el(
     'details',
-    { class: 'cijfers' },
+    { class: 'cijfers niet-afdrukken' },
     el('summary', {}, 'De scores als tabel'),
     el(
       'div',
@@ -129,6 +135,11 @@ export function planView(bundle, delivery, trend, about = {}) {
     'div',
     { class: 'plan' },
     el('h2', { tabindex: '-1', id: 'plan-kop' }, plan?.title || 'Werk'),
+    // One living plan: the newest conversation brought it up to date, the earlier ones are its history.
+    about.date
+      ? el('p', { class: 'plan-stand niet-afdrukken' }, 'Dit is uw plan zoals het nu is, bijgewerkt in het gesprek van ', dag(about.date), '.',
+          about.history?.length ? [' Eerdere gesprekken: ', about.history.flatMap((d, n) => [n ? ', ' : '', dag(d)]), '.'] : null)
+      : null,
     el('section', { class: 'afdruk', 'aria-labelledby': 'afspraken-kop' },
       el('h3', { id: 'afspraken-kop' }, 'Mijn afspraken over werk'),
       about.patient ? el('p', { class: 'wie-wanneer' }, `Patiëntnummer ${about.patient}${about.date ? ` · gesprek van ${about.date}` : ''}`) : null,
@@ -159,7 +170,8 @@ export function planView(bundle, delivery, trend, about = {}) {
       el('h3', { id: 'aflevering-kop' }, 'Aflevering aan het dossier (EPD)'),
       el('ul', { class: 'aflevering' }, deliveryText(delivery).map((line) => el('li', {}, line))),
     ),
-    el('section', { class: 'niet-afdrukken', 'aria-labelledby': 'grafiek-kop' },
+    // The chart and its legend are printed too; the table (folded away) is not.
+    el('section', { class: 'grafiek-deel', 'aria-labelledby': 'grafiek-kop' },
       el('h3', { id: 'grafiek-kop' }, 'Scores door de gesprekken heen'),
       trend.scales.length
         ? [el('figure', {}, chart(trend.scales, trend.targets), el('figcaption', {}, 'Van 0 (heel negatief) tot 10 (heel positief). Elke schaal heeft een eigen kleur, lijn en punt (zie de legenda); een dunne lijn van puntjes met ‘doel’ erbij is het doel.')), el('ul', { class: 'legenda' }, legend), table]

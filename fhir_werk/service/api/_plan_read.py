@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from fhir_werk.service.api._service import ServiceDep
+from fhir_werk.service.api._worklist import with_milestones
 from fhir_werk.service.core._bundles import searchset
 from fhir_werk.service.core._http import etag, fhir_response
 from fhir_werk.service.core._ids import checked_id
@@ -37,7 +38,8 @@ def _reader(kind: str) -> Callable[..., Response]:
             "ETag": etag(int(found["meta"]["versionId"])),
             "Last-Modified": found["meta"]["lastUpdated"],
         }
-        return fhir_response(request, found, 200, headers)
+        shown = with_milestones(service, found) if kind == "CarePlan" else found
+        return fhir_response(request, shown, 200, headers)
 
     read.__name__ = f"read_{kind}"
     read.__doc__ = f"``GET /{kind}/{{id}}``."
@@ -52,6 +54,8 @@ def _searcher(kind: str) -> Callable[..., Response]:
         )
         chosen = sorted(patients) if patients is not None else None
         total, page = _plan_store.search(service.engine, kind, chosen, count, offset)
+        if kind == "CarePlan":
+            page = [with_milestones(service, plan) for plan in page]
         return fhir_response(request, searchset(request, page, total, count, offset))
 
     search.__name__ = f"search_{kind}"
@@ -62,6 +66,7 @@ def _searcher(kind: str) -> Callable[..., Response]:
 ROUTES: Final = tuple(
     route
     for kind in _plan_store.PLAN_TYPES
+    if kind != "Task"  # the milestones have their own search (._worklist)
     for route in (
         Route("GET", f"/{kind}/{{id}}", _reader(kind), f"{kind} lezen (lokale kopie)", kind, "read"),
         Route(

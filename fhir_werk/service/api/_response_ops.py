@@ -29,7 +29,9 @@ from fhir_werk.extraction.sdc import extract as sdc_extract
 from fhir_werk.publishing import assemble, needs_assembly
 from fhir_werk.service.api._service import BodyDep, Service, ServiceDep
 from fhir_werk.service.core._http import fhir_response, parse_resource
+from fhir_werk.service.core._references import reference_of
 from fhir_werk.service.core._routes import Route
+from fhir_werk.service.storage import _plan_store
 from fhir_werk.shared import (
     BASE,
     InvalidInputError,
@@ -43,6 +45,7 @@ from fhir_werk.validation import resolve_questionnaire, validate_response
 
 VALIDATE: Final = "http://hl7.org/fhir/OperationDefinition/Resource-validate"
 EXTRACT: Final = "http://hl7.org/fhir/uv/sdc/OperationDefinition/QuestionnaireResponse-extract"
+REINTEGRATIE: Final = f"{BASE}/Questionnaire/re-integratie"
 EXTRACTED_STATUSES: Final = frozenset({"completed", "amended", "entered-in-error"})
 """Statuses whose responses are extracted and delivered; a draft or stopped one is only stored."""
 
@@ -108,9 +111,20 @@ def accepted(service: Service, response: Resource) -> Resource | None:
             raise InvalidInputError(result, 422)
         return None
     try:
-        return extract(response, artifacts=service.artifacts)
+        return extract(response, artifacts=service.artifacts, earlier_tasks=_earlier_tasks(service, response))
     except (NotFoundError, InvalidInputError) as exc:
         raise InvalidInputError(exc.outcome, 422) from exc
+
+
+def _earlier_tasks(service: Service, response: Resource) -> list[Resource]:
+    """The patient's stored milestone Tasks, for a ``re-integratie`` response: one the service
+    holds as ``completed`` stays done when the answers are corrected (as ``fhir-werk extract
+    --taken`` does with the EPD's Tasks). None for any other response (no query)."""
+    canonical = str(response.get("questionnaire", "")).split("|")[0]
+    patient = reference_of(response.get("subject"))
+    if canonical != REINTEGRATIE or patient is None:
+        return []
+    return _plan_store.all_of(service.engine, "Task", ["/".join(patient)])
 
 
 def validate(request: Request, service: ServiceDep, body: BodyDep) -> Response:

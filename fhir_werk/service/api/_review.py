@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
+from fhir_werk.service.core._references import reference_of
 from fhir_werk.service.storage._plan_store import goal_identifiers
 from fhir_werk.shared import BASE, InvalidInputError, Resource, issue, outcome
 
@@ -51,9 +52,8 @@ def check_named_goals(engine: sa.Engine, response: Resource) -> None:
     named = list(_named_goals(response.get("item"), "QuestionnaireResponse"))
     if not named:
         return
-    subject = response.get("subject")
-    patient = subject.get("reference") if isinstance(subject, dict) else None
-    own = goal_identifiers(engine, patient, IDENTIFIER_SYSTEM) if isinstance(patient, str) else set()
+    found = reference_of(response.get("subject"))  # Patient/x, as the store keeps the patient
+    own = goal_identifiers(engine, "/".join(found), IDENTIFIER_SYSTEM) if found is not None else set()
     foreign = [path for value, path in named if value not in own]
     if foreign:
         raise InvalidInputError(

@@ -191,7 +191,7 @@ def _reference_of(resource: Resource) -> str | None:
 
 
 def _patient_of(resource: Resource) -> str | None:
-    for element in ("subject", "patient"):
+    for element in ("subject", "patient", "for"):  # a Task names its patient in "for"
         value = resource.get(element)
         reference = value.get("reference") if isinstance(value, dict) else None
         if isinstance(reference, str) and reference.startswith("Patient/"):

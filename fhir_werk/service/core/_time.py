@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 _SORTABLE = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -11,6 +12,12 @@ _SORTABLE = "%Y-%m-%dT%H:%M:%S.%fZ"
 def now() -> float:
     """Seconds since the epoch (what the outbox compares)."""
     return time.time()
+
+
+def today() -> date:
+    """Today's date where the service's users are (Europe/Amsterdam; Brussels keeps the same
+    time), from :func:`now`, so a test that fixes ``now`` fixes today too."""
+    return datetime.fromtimestamp(now(), ZoneInfo("Europe/Amsterdam")).date()
 
 
 def instant(moment: float) -> str:

@@ -1,6 +1,6 @@
 """The local copies of the treatment plan: each resource an extraction made, kept as the newest
-response that yielded it left it, under the id its stable identity gives (the ``urn:uuid`` of
-its fullUrl), with the response's patient for search.
+response that yielded it left it, under the id its stable identity gives (its extraction
+identifier, else the ``urn:uuid`` of its fullUrl), with the response's patient for search.
 
 Written in the same transaction as the response (:meth:`._store.Store.write`); a resource whose
 content did not change keeps its version. The upsert is the database's own (``INSERT … ON
@@ -11,6 +11,7 @@ shared CarePlan.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -19,19 +20,42 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from fhir_werk.delivery import rewrite_references
 from fhir_werk.service.storage._schema import plan_resources
-from fhir_werk.shared import Resource
+from fhir_werk.shared import BASE, Resource
 
-PLAN_TYPES: Final = ("CarePlan", "Goal", "Observation", "ServiceRequest", "Consent", "Provenance")
-"""The resource types an extraction makes besides the response itself."""
+PLAN_TYPES: Final = ("CarePlan", "Goal", "Observation", "ServiceRequest", "Consent", "Provenance", "Task")
+"""The resource types an extraction makes besides the response itself (Task: the re-integratie
+milestones)."""
+
+
+EXTRACTION_SYSTEM: Final = f"{BASE}/NamingSystem/extractie"
+_NAMESPACE: Final = uuid.UUID("0b7c5e52-3f0a-5d51-9a3e-8c1f6d2b4a70")
 
 
 def _local_id(entry: Resource) -> str | None:
+    """The local copy's id: the stable id an extraction PUTs by, else from the extraction
+    identifier when the resource has one, else from the ``urn:uuid`` fullUrl. The identifier is
+    the resource's identity across conversations (a goal a follow-up reviews keeps the identifier
+    it was made with, under a fullUrl of the follow-up's own), so the reviewed goal updates the
+    first conversation's copy instead of standing beside it as a second goal."""
     full_url = entry.get("fullUrl")
-    return (
-        full_url.removeprefix("urn:uuid:")
-        if isinstance(full_url, str) and full_url.startswith("urn:uuid:")
-        else None
-    )
+    if not (isinstance(full_url, str) and full_url.startswith("urn:uuid:")):
+        return None
+    resource, request = entry.get("resource") or {}, entry.get("request") or {}
+    if (
+        request.get("method") == "PUT"
+        and request.get("url") == f"{resource.get('resourceType')}/{resource.get('id')}"
+    ):
+        # An extraction that PUTs by a stable id (the re-integratie Tasks and plan) names the
+        # resource by it in the EPD: the local copy keeps that id, so references between them hold.
+        return str(resource["id"])
+    for identifier in resource.get("identifier", []):
+        if (
+            isinstance(identifier, dict)
+            and identifier.get("system") == EXTRACTION_SYSTEM
+            and identifier.get("value")
+        ):
+            return str(uuid.uuid5(_NAMESPACE, f"{EXTRACTION_SYSTEM}|{identifier['value']}"))
+    return full_url.removeprefix("urn:uuid:")
 
 
 def local_copies(bundle: Resource, response_id: str) -> list[tuple[str, str, Resource]]:
@@ -133,6 +157,21 @@ def search(
             .offset(offset)
         ).all()
     return int(total), [_with_meta(row) for row in rows]
+
+
+def all_of(engine: sa.Engine, kind: str, patients: Sequence[str] | None) -> list[Resource]:
+    """Every ``kind`` copy (of ``patients``, when given), for a search that filters and sorts
+    what only the resource holds (the Tasks' state as of today)."""
+    where = [plan_resources.c.resource_type == kind]
+    if patients is not None:
+        where.append(plan_resources.c.patient.in_(patients))
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.select(plan_resources.c.resource, plan_resources.c.version, plan_resources.c.last_updated)
+            .where(*where)
+            .order_by(plan_resources.c.id)
+        ).all()
+    return [_with_meta(row) for row in rows]
 
 
 def goal_identifiers(engine: sa.Engine, patient: str, system: str) -> set[str]:

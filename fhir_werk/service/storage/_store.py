@@ -17,6 +17,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from fhir_werk.service.core._deleted import DELETED_STATUS, is_deleted
+from fhir_werk.service.core._references import reference_of
 from fhir_werk.service.core._search import Criteria
 from fhir_werk.service.core._time import instant, now, parse_fhir_datetime, sortable
 from fhir_werk.service.storage import _plan_store, _queue
@@ -60,7 +61,10 @@ def _identifier(resource: Resource) -> str | None:
 
 def _columns(resource: Resource) -> dict[str, Any]:
     subject = resource.get("subject")
-    reference = subject.get("reference") if isinstance(subject, dict) else None
+    found = reference_of(subject)
+    # The patient as every search and access check names it (Patient/x): an absolute URL or a
+    # _history suffix in the response must not hide its plan and Tasks from Patient/x.
+    reference = f"{found[0]}/{found[1]}" if found is not None else None
     authored = resource.get("authored")
     moment = parse_fhir_datetime(authored) if isinstance(authored, str) else None
     return {
