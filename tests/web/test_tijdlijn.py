@@ -22,7 +22,7 @@ import pytest
 
 from fhir_werk.reintegratie import Antwoorden, Mijlpaal, mijlpalen, plus_maanden
 
-from .conftest import Service, Watched, new_context
+from .conftest import ROOT, Service, Watched, new_context
 from .kit import axe, field, item, keyboard_type, settled, shot
 
 pytestmark = pytest.mark.browser
@@ -212,6 +212,17 @@ def test_an_nl_employee_fills_in_re_integratie_and_sees_the_tijdlijn(
     assert "Ziekmelding bij UWV (42e-weeksmelding)" in text
     assert f"eerste ziektedag, {d(first)}" in text
     assert "re-integratie in Nederland" in text
+    # For a screen reader: one ordered list, a heading per milestone, today marked as the date.
+    line = page.get_by_role("list", name="Mijlpalen op volgorde van datum")
+    assert line.get_by_role("listitem").count() == len(expected) + 1
+    assert line.get_by_role("heading", level=3).count() == len(expected)
+    assert page.locator('.tijdlijn [aria-current="date"]').inner_text().strip() == f"Vandaag, {d(today)}"
+    # Not by colour alone: each state has its own shape beside its word.
+    shapes = {
+        state: page.locator(f'.tijdlijn .mijlpaal[data-stand="{state}"] .punt').first.inner_text()
+        for state in ("te laat", "nu aan de orde", "gepland")
+    }
+    assert shapes == {"te laat": "!", "nu aan de orde": "▶", "gepland": "○"}, shapes
     axe(page, "ri-04-nl-tijdlijn")
     shot(page, "ri-04-nl-tijdlijn")
 
@@ -438,3 +449,64 @@ def test_a_decision_before_the_trajectory_is_refused_in_dutch_at_its_question(
     assert stored.json().get("entry", []) == []
     axe(page, "ri-41-be-fout")
     shot(page, "ri-41-be-fout")
+
+
+def test_the_plan_werk_lists_no_milestone_as_an_agreement(watched: Watched, service: Service) -> None:
+    """A patient with a conversation and a re-integratie response: the service's plan Werk lists
+    the milestone Tasks among its activities. They showed as empty "Verwijzing" rows in the table
+    of agreements; they belong on the Tijdlijn, and the plan says so."""
+    patient = "ri-beide-1"
+    conversation = json.loads(
+        (ROOT / "questionnaires/voorbeelden/QuestionnaireResponse-mohamed-ziek-met-contract.json").read_text(
+            "utf-8"
+        )
+    )
+    conversation.pop("id")
+    conversation.pop("identifier")
+    conversation["subject"] = {"reference": f"Patient/{patient}"}
+    today = date.today()
+    clock = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "https://fhir-werk.nl/fhir/Questionnaire/re-integratie|0.1.0",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{patient}"},
+        "authored": f"{today.isoformat()}T09:00:00+01:00",
+        "item": [
+            {
+                "linkId": "ri-land",
+                "answer": [
+                    {
+                        "valueCoding": {
+                            "system": "https://fhir-werk.nl/fhir/CodeSystem/re-integratie-land",
+                            "code": "nl",
+                        }
+                    }
+                ],
+            },
+            {
+                "linkId": "ri-eerste-ziektedag",
+                "answer": [{"valueDate": (today - timedelta(weeks=3)).isoformat()}],
+            },
+        ],
+    }
+    for response in (conversation, clock):
+        sent = httpx.post(
+            f"{service.base}/fhir/QuestionnaireResponse",
+            content=json.dumps(response),
+            headers=FHIR | {"Content-Type": "application/fhir+json"},
+        )
+        assert sent.status_code == 201, sent.text[:500]
+    page = watched.page
+    _start(page, service, patient)
+    page.get_by_role("button", name="Plan bekijken").click()
+    page.locator("#plan-kop").wait_for()
+    rows = page.locator(".afspraken tbody tr").all_inner_texts()
+    assert any("Opbouwschema opstellen." in row for row in rows), rows
+    assert not any(row.split("\t")[0].strip() == "Verwijzing" for row in rows), rows
+    count = len(mijlpalen(Antwoorden(land="nl", eerste_ziektedag=today - timedelta(weeks=3)), today))
+    assert (
+        f"De {count} wettelijke termijnen van uw re-integratie staan op de Tijdlijn"
+        in page.locator(".plan").inner_text()
+    )
+    axe(page, "ri-51-plan-met-termijnen")
+    shot(page, "ri-51-plan-met-termijnen")

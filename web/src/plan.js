@@ -95,9 +95,10 @@ export function planView(bundle, delivery, trend, about = {}) {
   const plan = resources(bundle, 'CarePlan')[0];
   const activities = plan?.activity || [];
   // Agreed steps and referrals; a reference to anything else (the re-integratie milestones the
-  // service shows in the plan as Tasks) is no agreement of this table.
+  // service shows in the plan as Tasks) is no agreement of this table: those are on the Tijdlijn.
   const referral = (a) => (bundle.entry || []).some((e) => e.fullUrl === a.reference.reference && e.resource.resourceType === 'ServiceRequest');
   const steps = activities.filter((a) => (a.reference ? referral(a) : a.detail?.kind !== 'Appointment'));
+  const milestones = activities.filter((a) => /^Task\//.test(a.reference?.reference || ''));
   const followUp = activities.find((a) => a.detail?.kind === 'Appointment');
   const goals = resources(bundle, 'Goal');
   const legend = trend.scales.map((scale, n) =>
@@ -161,6 +162,7 @@ export function planView(bundle, delivery, trend, about = {}) {
             ),
           )
         : el('p', {}, 'Er zijn geen afspraken vastgelegd.'),
+      milestones.length ? el('p', { class: 'termijnen' }, `De ${milestones.length} wettelijke termijnen van uw re-integratie staan op de Tijdlijn (op de startpagina: ‘Tijdlijn bekijken’).`) : null,
       el('h4', {}, 'Vervolggesprek'),
       el('p', { class: 'vervolg' }, followUp ? `Het vervolggesprek is op ${datum(followUp.detail.scheduledPeriod?.start)}.` : 'Er is nog geen datum voor het vervolggesprek.'),
       el('h4', {}, 'Gegevens delen'),

@@ -106,7 +106,8 @@ export function tijdlijnView(tasks, about = {}) {
   // Today sits before the first milestone on or after today: behind it all that lies in the past.
   const at = sorted.findIndex((task) => dagOf(task) >= today);
   const marker = el('li', { class: 'vandaag', 'aria-current': 'date' },
-    el('span', { class: 'punt', 'aria-hidden': 'true' }, '◆'),
+    // The diamond is drawn by CSS: no text of its own for a screen reader or a copy.
+    el('span', { class: 'punt', 'aria-hidden': 'true' }),
     el('p', {}, el('strong', {}, `Vandaag, ${datum(today)}`)));
   items.splice(at < 0 ? items.length : at, 0, marker);
   const counts = Object.keys(STANDEN).map((stand) => [stand, sorted.filter((t) => standOf(t) === stand).length]).filter(([, n]) => n);
