@@ -14,7 +14,7 @@ from pathlib import Path
 from fhirpathpy.models import models
 
 from fhir_werk.cli import app
-from fhir_werk.extraction._fhirpath_steps import VALUE_TYPES
+from fhir_werk.extraction.sdc._fastpath import VALUE_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = ROOT / "bench" / "fixtures" / "full.json"

@@ -1,7 +1,7 @@
 """Differential test: the compiled FHIRPath subset gives byte-identical bundles to fhirpathpy.
 
 ``extract_with(..., fast=False)`` evaluates every template expression with fhirpathpy (the
-reference); the default compiles the subset to Python (``_fhirpath_subset``). Both must give
+reference); the default is the engine's fast path (``sdc._fastpath``). Both must give
 the same bytes, key order included, on every shipped example, every renderer fixture, the
 benchmark responses and generated responses (with and without primitive extensions).
 """
@@ -17,13 +17,13 @@ import pytest
 from fhirpathpy import evaluate
 from fhirpathpy.models import models
 from hypothesis import HealthCheck, given, settings
-from test_extract_primitives import extended_responses  # type: ignore[import-not-found]
+from test_extract_primitives import _stripped, extended_responses  # type: ignore[import-not-found]
 from test_extract_properties import responses  # type: ignore[import-not-found]
 
 from fhir_werk.extraction._extract import extract_with
-from fhir_werk.extraction._fhirpath_subset import OutsideSubsetError, ResponseIndex, Scope, compile_subset
-from fhir_werk.extraction._primitives import PlainView
-from fhir_werk.extraction._template_engine import evaluate as engine_evaluate
+from fhir_werk.extraction.sdc._fastpath import OutsideSubsetError, ResponseIndex, Scope, compile_subset
+from fhir_werk.extraction.sdc._fhirpath import evaluate as engine_evaluate
+from fhir_werk.extraction.sdc._fhirpath import to_json
 from fhir_werk.shared import TEMPLATE_EXTRACT_CONTEXT, TEMPLATE_EXTRACT_VALUE, InvalidInputError
 
 from published import dicts, questionnaires
@@ -58,7 +58,12 @@ def _bytes(response: Resource, *, fast: bool) -> str:
 
 
 def _same(response: Resource) -> None:
-    assert _bytes(response, fast=True) == _bytes(response, fast=False)
+    """The same bytes, for the response without primitive extensions (``_x`` siblings): on them
+    the engine's fhirpathpy reference is no reference (fhirpathpy 2 reads a ``_x`` sibling as a
+    second value and ``join`` fails on it); the fast path's view of the data keeps them out of the
+    way, and test_extract_primitives checks that they land where they belong."""
+    plain = _stripped(response)
+    assert _bytes(plain, fast=True) == _bytes(plain, fast=False)
 
 
 def test_the_fixtures_are_there() -> None:
@@ -130,8 +135,8 @@ def _answered(*answers: Resource) -> Resource:
 def test_iif_comparisons_and_substring_agree_with_fhirpathpy(expression: str, focus: Resource) -> None:
     function = compile_subset(expression)
     assert function is not None
-    # The reference as the template engine runs fhirpathpy (the item typed, so value is value[x]).
-    reference = engine_evaluate(expression, PlainView().of(focus), {})
+    # The reference as the engine runs fhirpathpy (the item typed, so value is value[x]).
+    reference = [to_json(v) for v in engine_evaluate(expression, focus, {})]
     assert function(focus, Scope(focus)) == reference
 
 

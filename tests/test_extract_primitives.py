@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fhir_werk.extraction import extract
-from fhir_werk.extraction._primitives import PlainView, Tagged
-from fhir_werk.extraction._template_engine import TemplateRun
+from fhir_werk.extraction.sdc import template_resources
+from fhir_werk.extraction.sdc._fastpath import PlainView, Tagged
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "questionnaires" / "voorbeelden").glob("QuestionnaireResponse-*.json"))
@@ -186,17 +186,36 @@ def test_a_string_computed_from_the_data_carries_no_extension_but_a_copied_one_d
     assert seen == {"linkId": "a", "answer": [{"valueString": "x"}]}
     assert isinstance(seen["answer"][0]["valueString"], Tagged)
     assert view.original(seen["answer"][0]) == item["answer"][0]
-    run = TemplateRun({"resource": {"resourceType": "QuestionnaireResponse", "item": [item]}})
     expression = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-templateExtractValue"
     template = {
         "resourceType": "Goal",
-        "_id": {},
+        "id": "doel",
         "note": [
             {"_text": {"extension": [{"url": expression, "valueString": "answer.value"}]}},
             {"_text": {"extension": [{"url": expression, "valueString": "answer.value + '!'"}]}},
         ],
     }
-    assert run.resource(template, item)["note"] == [{"text": "x", "_text": {"id": "s"}}, {"text": "x!"}]
+    extract = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-templateExtract"
+    questionnaire = {
+        "resourceType": "Questionnaire",
+        "contained": [template],
+        "item": [
+            {
+                "linkId": "a",
+                "type": "string",
+                "extension": [
+                    {
+                        "url": extract,
+                        "extension": [{"url": "template", "valueReference": {"reference": "#doel"}}],
+                    }
+                ],
+            }
+        ],
+    }
+    response = {"resourceType": "QuestionnaireResponse", "item": [item]}
+    made, issues = template_resources(response, questionnaire)
+    assert issues == []
+    assert [m.resource["note"] for m in made] == [[{"text": "x", "_text": {"id": "s"}}, {"text": "x!"}]]
 
 
 def test_the_smart_forms_fixtures_are_there() -> None:

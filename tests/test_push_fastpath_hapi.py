@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,10 @@ class AsksFirst(FhirAdapter):  # type: ignore[misc]
     withdraw = None
 
 
-def fresh_bundle(client: FhirClient) -> tuple[str, Resource]:
-    """A fresh patient and the bundle extracted from Mohamed's response for them."""
-    patient = f"fw-{uuid.uuid4().hex[:12]}"
-    client.update({"resourceType": "Patient", "id": patient, "name": [{"family": "Testpersoon"}]})
-    client.update({"resourceType": "Practitioner", "id": "voorbeeld-behandelaar", "name": [{"family": "V"}]})
+def fresh_bundle(new_patient: Callable[[], str]) -> tuple[str, Resource]:
+    """A fresh patient (removed after the test with all pushed for it) and the bundle extracted
+    from Mohamed's response for them."""
+    patient = new_patient()
     response: Resource = json.loads(MOHAMED.read_text(encoding="utf-8"))
     response.pop("id")
     response["identifier"] = {"system": "https://fhir-werk.nl/fhir/NamingSystem/test", "value": patient}
@@ -72,12 +71,16 @@ def on_server(client: FhirClient, patient: str) -> dict[str, list[Resource]]:
 
 
 def push(
-    adapter_type: type[FhirAdapter], client: FhirClient, tmp_path: Path, goal: Resource | None
+    adapter_type: type[FhirAdapter],
+    client: FhirClient,
+    new_patient: Callable[[], str],
+    tmp_path: Path,
+    goal: Resource | None,
 ) -> tuple[str, Any, dict[str, list[Resource]], str]:
     """Put the bundle's Goal (with ``goal`` over it; None: not at all) on the server, push the bundle
     once: (the Goal's key, the statuses in bundle order or the ConflictError, what the server holds
     for the patient, the audit outcome)."""
-    patient, bundle = fresh_bundle(client)
+    patient, bundle = fresh_bundle(new_patient)
     entry = goal_entry(bundle)
     if goal is not None:
         client.create({**copy.deepcopy(entry["resource"]), **goal})
@@ -96,11 +99,11 @@ def push(
 
 
 def test_a_goal_there_with_other_content_ends_in_the_same_conflict(
-    client: FhirClient, tmp_path: Path
+    client: FhirClient, new_patient: Callable[[], str], tmp_path: Path
 ) -> None:
     changed = {"description": {"text": "Door de behandelaar in het EPD gezet."}}
-    slow_key, slow, slow_held, slow_audit = push(AsksFirst, client, tmp_path, changed)
-    fast_key, fast, fast_held, fast_audit = push(FhirAdapter, client, tmp_path, changed)
+    slow_key, slow, slow_held, slow_audit = push(AsksFirst, client, new_patient, tmp_path, changed)
+    fast_key, fast, fast_held, fast_audit = push(FhirAdapter, client, new_patient, tmp_path, changed)
     assert isinstance(slow, ConflictError)
     assert isinstance(fast, ConflictError)
     # The same outcome, but for the Goal's identifier (a digest: each run has its own patient).
@@ -123,10 +126,10 @@ def test_a_goal_there_with_other_content_ends_in_the_same_conflict(
 
 
 def test_a_goal_there_with_our_content_is_unchanged_and_not_duplicated(
-    client: FhirClient, tmp_path: Path
+    client: FhirClient, new_patient: Callable[[], str], tmp_path: Path
 ) -> None:
-    _, slow, slow_held, _ = push(AsksFirst, client, tmp_path, {})
-    _, fast, fast_held, audit = push(FhirAdapter, client, tmp_path, {})
+    _, slow, slow_held, _ = push(AsksFirst, client, new_patient, tmp_path, {})
+    _, fast, fast_held, audit = push(FhirAdapter, client, new_patient, tmp_path, {})
     assert fast == slow
     assert ("Goal", "unchanged") in fast
     assert {status for _, status in fast} == {"created", "unchanged"}
@@ -141,8 +144,10 @@ def test_a_goal_there_with_our_content_is_unchanged_and_not_duplicated(
     assert {r["reference"].split("/")[1] for r in plan["goal"]} <= goal_ids
 
 
-def test_nothing_there_is_one_transaction_and_all_created(client: FhirClient, tmp_path: Path) -> None:
-    _, fast, held, audit = push(FhirAdapter, client, tmp_path, None)
+def test_nothing_there_is_one_transaction_and_all_created(
+    client: FhirClient, new_patient: Callable[[], str], tmp_path: Path
+) -> None:
+    _, fast, held, audit = push(FhirAdapter, client, new_patient, tmp_path, None)
     assert {status for _, status in fast} == {"created"}
     assert audit == "0"
     assert len(held["CarePlan"]) == 1

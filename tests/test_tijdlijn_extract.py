@@ -17,6 +17,8 @@ from fhir_werk.cli import app
 from fhir_werk.extraction import extract
 from fhir_werk.shared import InvalidInputError
 
+from hapi_kit import HapiCleanup
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "questionnaires/voorbeelden/re-integratie"
 GRONDSLAG = "https://fhir-werk.nl/fhir/CodeSystem/re-integratie-grondslag"
@@ -164,17 +166,18 @@ def test_the_cli_extracts_with_the_earlier_tasks_of_the_epd(tmp_path: Path) -> N
 
 
 @pytest.mark.hapi
-def test_the_bundle_goes_to_hapi_and_a_corrected_sick_day_updates_in_place(fhir_server_url: str) -> None:
+def test_the_bundle_goes_to_hapi_and_a_corrected_sick_day_updates_in_place(
+    fhir_server_url: str, hapi_cleanup: HapiCleanup
+) -> None:
     import httpx
 
     response = _example("daan-nl-week-10")
     response["subject"] = {"reference": f"Patient/klok-{uuid.uuid4().hex[:12]}"}
     response["identifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}
+    hapi_cleanup.add(response["subject"]["reference"])  # with its Tasks and plan, after the test
     headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+    # The server holds the CodeSystems these codes come from (conftest's fhir_server_url).
     with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=120) as http:
-        for name in ("CodeSystem-re-integratie-grondslag.json", "CodeSystem-re-integratie-actor.json"):
-            system = json.loads((ROOT / "questionnaires/fhir" / name).read_text(encoding="utf-8"))
-            assert http.put(f"/CodeSystem/{system['id']}", json=system).status_code in (200, 201)
         for reference in (response["subject"]["reference"], response["author"]["reference"]):
             kind, key = reference.split("/")
             put = http.put(f"/{kind}/{key}", json={"resourceType": kind, "id": key})
@@ -211,12 +214,13 @@ def test_the_bundle_goes_to_hapi_and_a_corrected_sick_day_updates_in_place(fhir_
 
 @pytest.mark.hapi
 def test_fhir_werk_push_of_a_corrected_response_updates_the_moved_tasks_only(
-    fhir_server_url: str, tmp_path: Path
+    fhir_server_url: str, tmp_path: Path, hapi_cleanup: HapiCleanup
 ) -> None:
     import httpx
 
     response = _example("jonas-belgie-beslissing-a")  # first sick day 2026-05-04
     response["subject"] = {"reference": f"Patient/push-{uuid.uuid4().hex[:12]}"}
+    hapi_cleanup.add(response["subject"]["reference"])
     response["identifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}
     headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
     with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=120) as http:

@@ -15,6 +15,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir_werk.reintegratie import OngeldigeInvoerError, activiteiten, antwoorden_uit, taken
 from fhir_werk.validation import validate_response
 
+from hapi_kit import HapiCleanup
+
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONNAIRE = json.loads((ROOT / "questionnaires/fhir/Questionnaire-re-integratie.json").read_text("utf-8"))
 EXAMPLES = ROOT / "questionnaires/voorbeelden/re-integratie"
@@ -224,18 +226,17 @@ def test_a_response_the_clock_cannot_use_names_the_link_id(change: Any, link_id:
 
 @pytest.mark.hapi
 def test_the_milestone_tasks_go_to_hapi_and_a_recomputation_updates_them_in_place(
-    fhir_server_url: str,
+    fhir_server_url: str, hapi_cleanup: HapiCleanup
 ) -> None:
     import httpx
 
     response = _example("jonas-belgie-beslissing-a")
     response["subject"] = {"reference": f"Patient/tijdlijn-{uuid.uuid4().hex[:12]}"}
+    hapi_cleanup.add(response["subject"]["reference"])  # with its Tasks, after the test
     headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+    # HAPI checks the codes against the CodeSystem this checkout publishes, which the server holds
+    # before any test runs (conftest's fhir_server_url).
     with httpx.Client(base_url=fhir_server_url, headers=headers, timeout=60) as http:
-        # HAPI checks codes against the CodeSystem it holds: give it the one this checkout publishes.
-        for name in ("CodeSystem-re-integratie-grondslag.json",):
-            system = json.loads((ROOT / "questionnaires/fhir" / name).read_text(encoding="utf-8"))
-            assert http.put(f"/CodeSystem/{system['id']}", json=system).status_code in (200, 201)
         patient = response["subject"]["reference"].split("/")[1]
         assert (
             http.put(f"/Patient/{patient}", json={"resourceType": "Patient", "id": patient}).status_code

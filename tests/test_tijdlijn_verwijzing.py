@@ -11,6 +11,8 @@ import pytest
 
 from fhir_werk.reintegratie import OVERGANGEN, OngeldigeInvoerError, verder, verwijzing
 
+from hapi_kit import HapiCleanup
+
 HUISARTS = {"reference": "Practitioner/voorbeeld-huisarts"}
 ARBEIDSARTS = {"reference": "Practitioner/voorbeeld-arbeidsarts"}
 FHIR_JSON = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
@@ -74,7 +76,9 @@ def test_rejecting_and_cancelling_keep_a_reason() -> None:
 
 
 @pytest.mark.hapi
-def test_the_life_cycle_on_hapi_and_the_receivers_worklist(fhir_server_url: str) -> None:
+def test_the_life_cycle_on_hapi_and_the_receivers_worklist(
+    fhir_server_url: str, hapi_cleanup: HapiCleanup
+) -> None:
     key = f"vw-{uuid.uuid4().hex[:12]}"
     owner = {"reference": f"Practitioner/{key}-arbeidsarts"}
     request, task = _referral(key, owner)
@@ -88,6 +92,8 @@ def test_the_life_cycle_on_hapi_and_the_receivers_worklist(fhir_server_url: str)
         ):
             put = http.put(f"/{resource['resourceType']}/{resource['id']}", json=resource)
             assert put.status_code in (200, 201), put.text[:500]
+            if put.status_code == 201:  # what this test made it removes (the examples' people too)
+                hapi_cleanup.add(f"{resource['resourceType']}/{resource['id']}")
         worklist = http.get("/Task", params={"owner": owner["reference"], "status": "requested"}).json()
         assert [e["resource"]["id"] for e in worklist.get("entry", [])] == [task["id"]]
         for step in ("accepted", "in-progress", "completed"):

@@ -22,7 +22,7 @@ from fhir_werk.extraction._identity import Extracted, build_bundle
 from fhir_werk.extraction._reintegratie import QUESTIONNAIRE_URL, reintegratie_bundle
 from fhir_werk.extraction._score_goals import new_scores, with_score_achievement
 from fhir_werk.extraction._status import ENTERED_IN_ERROR, check_extractable, retracted
-from fhir_werk.extraction._template_engine import TemplateRun
+from fhir_werk.extraction.sdc import template_resources
 from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.narrative import narrated_bundle
 from fhir_werk.publishing import Artifacts, assemble, needs_assembly, published
@@ -95,26 +95,29 @@ def _walked(response: Resource, form: Form) -> Walked:
 def _template_resources(
     response: Resource, questionnaire: Form | Resource, *, fast: bool = True, walked: Walked | None = None
 ) -> list[Extracted]:
+    """The generic engine's template resources, each given its Werk slot: the template and the
+    linkId path of its item; an item without any answer beneath it gives nothing."""
     form = _as_form(questionnaire)
-    run = TemplateRun({"resource": response, "questionnaire": form.questionnaire}, fast=fast)
-    found = [Extracted(run.resource(t, response), f"{name}@root") for name, t in form.root_templates]
+    made, _ = template_resources(response, form.questionnaire, fast=fast)
     walked = walked if walked is not None else _walked(response, form)
+    slots = {id(item): (item, path, rank) for item, path, rank in walked}
     scores: dict[str, int] | None = None
-    for item, path, rank in walked:
-        templates = form.item_templates.get(item.get("linkId", ""))
-        if templates is None or not _answered(item):
+    found: list[Extracted] = []
+    for each in made:
+        if each.item is None:
+            found.append(Extracted(each.resource, f"{each.template}@root"))
             continue
-        for name, template in templates:
-            resource = run.resource(template, item)
-            if name == REVIEW_GOAL_TEMPLATE:
-                if scores is None:
-                    scores = new_scores(
-                        (i, form.flagged[i["linkId"]])
-                        for i, _, _ in walked
-                        if i.get("linkId") in form.flagged
-                    )
-                resource = with_score_achievement(resource, item, scores)
-            found.append(Extracted(resource, f"{name}@{path}", rank))
+        item, path, rank = slots[id(each.item)]
+        if not _answered(item):
+            continue
+        resource = each.resource
+        if each.template == REVIEW_GOAL_TEMPLATE:
+            if scores is None:
+                scores = new_scores(
+                    (i, form.flagged[i["linkId"]]) for i, _, _ in walked if i.get("linkId") in form.flagged
+                )
+            resource = with_score_achievement(resource, item, scores)
+        found.append(Extracted(resource, f"{each.template}@{path}", rank))
     return found
 
 

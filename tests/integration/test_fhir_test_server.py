@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from hapi_kit import HapiCleanup
+
 pytestmark = pytest.mark.hapi
 
 FHIR_JSON = "application/fhir+json"
@@ -65,7 +67,9 @@ def test_metadata_is_r4_capability_statement_with_transaction(client: httpx.Clie
 
 
 @pytest.mark.parametrize("id_kind", ["alphanumeric", "numeric"])
-def test_patient_with_client_assigned_id_can_be_put(client: httpx.Client, id_kind: str) -> None:
+def test_patient_with_client_assigned_id_can_be_put(
+    client: httpx.Client, hapi_cleanup: HapiCleanup, id_kind: str
+) -> None:
     # HAPI's default client-id strategy rejects purely numeric ids; EPDs use both kinds.
     client_id = _unique("fw-pat") if id_kind == "alphanumeric" else str(uuid.uuid4().int)[:15]
     patient = {
@@ -78,6 +82,7 @@ def test_patient_with_client_assigned_id_can_be_put(client: httpx.Client, id_kin
     }
 
     created = client.put(f"Patient/{client_id}", content=_body(patient))
+    hapi_cleanup.add(f"Patient/{client_id}")
 
     assert created.status_code == 201, created.text
     assert created.json()["id"] == client_id
@@ -104,7 +109,9 @@ def test_invalid_resource_is_rejected_with_operation_outcome(client: httpx.Clien
     assert stored.json().get("total") == 0
 
 
-def test_transaction_with_if_none_exist_creates_resource_once(client: httpx.Client) -> None:
+def test_transaction_with_if_none_exist_creates_resource_once(
+    client: httpx.Client, hapi_cleanup: HapiCleanup
+) -> None:
     ahv = _unique("756")
     patient_ref = f"urn:uuid:{uuid.uuid4()}"
     bundle = {
@@ -149,6 +156,7 @@ def test_transaction_with_if_none_exist_creates_resource_once(client: httpx.Clie
     assert first.status_code == 200, first.text
     assert second.status_code == 200, second.text
     first_patient = first.json()["entry"][0]["response"]
+    hapi_cleanup.add(first_patient["location"].split("/_history")[0])  # with its Observations
     second_patient = second.json()["entry"][0]["response"]
     assert first_patient["status"].startswith("201")
     assert second_patient["status"] == "200 OK"
@@ -175,7 +183,9 @@ def test_validate_operation_reports_errors_and_passes_valid_patient(client: http
     assert _error_issues(good.json()) == []
 
 
-def test_questionnaire_response_is_validated_against_stored_questionnaire(client: httpx.Client) -> None:
+def test_questionnaire_response_is_validated_against_stored_questionnaire(
+    client: httpx.Client, hapi_cleanup: HapiCleanup
+) -> None:
     # A Questionnaire with an SDC profile and SDC extensions the server has no definitions for:
     # it must be accepted (unknown extensions/profiles are no errors).
     q_id = _unique("fw-q")
@@ -204,6 +214,7 @@ def test_questionnaire_response_is_validated_against_stored_questionnaire(client
         ],
     }
     patient_id = _unique("fw-qpat")
+    hapi_cleanup.add(f"Questionnaire/{q_id}", f"Patient/{patient_id}")
     assert (
         client.put(
             f"Patient/{patient_id}", content=_body({"resourceType": "Patient", "id": patient_id})

@@ -43,7 +43,7 @@ def test_warnings_go_to_stderr_with_their_item(tmp_path: Path) -> None:
     result = runner.invoke(app, ["extract", "--questionnaire", str(warned), str(folder / "response.json")])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["resourceType"] == "Bundle"
-    assert "warning: extractie op definitie (itemExtractionContext) wordt niet ondersteund" in result.stderr
+    assert "warning: itemExtractionContext met een expressie" in result.stderr
     assert "(med/med.dose)" in result.stderr
 
 

@@ -19,6 +19,7 @@ def test_the_suite_holds_a_case_for_each_extraction_feature() -> None:
         "own-allergies",  # resourceId + fullUrl (PUT), ifMatch, a context inside the template
         "own-contact-person",  # extractAllocateId, two templates on one item, ifNoneExist
         "own-definition-contact",  # definitionExtract, definitionExtractValue
+        "own-legacy-context",  # itemExtractionContext (SDC 3) with a resource type
         "own-medication-list",  # templateExtract on a repeating group, templateExtractValue
         "own-medication-modified",  # modifications only (comparison source)
         "own-problem-list",  # templateExtractContext on the template's root

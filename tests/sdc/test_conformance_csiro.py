@@ -22,6 +22,7 @@ CSIRO_WRONG = {
     # It does template-based extraction only, and refuses templateExtractBundle ("does not
     # contain any templateExtract extensions").
     "own-definition-contact",
+    "own-legacy-context",
     "own-work-bundle",
     "own-work-observations",
 }

@@ -144,7 +144,7 @@ def test_an_allocated_id_is_new_per_repetition_and_shared_below_it() -> None:
     person = {
         "resourceType": "RelatedPerson",
         "id": "rp",
-        "patient": {"_reference": _value("'Patient/' + %pid")},
+        "patient": {"_reference": _value("%pid")},
     }
     group = {
         "linkId": "pat",
@@ -163,10 +163,10 @@ def test_an_allocated_id_is_new_per_repetition_and_shared_below_it() -> None:
     ids = [e["resource"].get("id") for e in bundle["entry"][::2]]
     assert ids[0] != ids[1]
     for patient_entry, person_entry in (bundle["entry"][0:2], bundle["entry"][2:4]):
+        # SDC: the allocated id is a urn:uuid:, the fullUrl and the reference to it alike; as
+        # resourceId it gives the UUID itself as the resource's id.
         assert patient_entry["fullUrl"] == f"urn:uuid:{patient_entry['resource']['id']}"
-        assert person_entry["resource"]["patient"] == {
-            "reference": f"Patient/{patient_entry['resource']['id']}"
-        }
+        assert person_entry["resource"]["patient"] == {"reference": patient_entry["fullUrl"]}
 
 
 def test_a_parameters_template_gets_no_identifier_and_no_derived_from() -> None:
@@ -543,3 +543,30 @@ def test_context_and_qitem_are_the_response_item_and_its_definition() -> None:
         "resourceType": "Basic",
         "code": {"text": "Vraag een", "coding": [{"code": "q1"}]},
     }
+
+
+def test_an_extension_of_a_template_is_filled_like_any_element() -> None:
+    # An extension's value may come from an expression (the leidraad's performer role does so);
+    # it was copied as it stood, expression and all.
+    role = "https://example.org/StructureDefinition/role"
+    goal = {
+        "resourceType": "Goal",
+        "id": "g",
+        "extension": [
+            {"url": role, "valueCoding": {"extension": [{"url": VALUE, "valueString": "answer.value"}]}}
+        ],
+        "description": {"text": "werk"},
+    }
+    item = {"linkId": "wie", "type": "coding", "extension": [_template_extract("g")]}
+    coding = {"system": "https://example.org/rol", "code": "ba"}
+    for answers in ([{"valueCoding": coding}], []):
+        bundle, outcome = extract(
+            _response([{"linkId": "wie", "answer": answers}]), _questionnaire([goal], [item])
+        )
+        resource = bundle["entry"][0]["resource"]
+        if answers:
+            assert resource["extension"] == [{"url": role, "valueCoding": coding}]
+        else:
+            # No value: the valueCoding goes, and the extension left with its url alone too (ext-1).
+            assert "extension" not in resource
+        assert outcome["issue"][0]["code"] == "informational"

@@ -10,6 +10,7 @@ Drafts are extracted like any response: whether a result is used is the caller's
     bundle, outcome = extract(response, questionnaire)
 """
 
-from fhir_werk.extraction.sdc._extract import extract
+from fhir_werk.extraction.sdc._engine import Made
+from fhir_werk.extraction.sdc._extract import extract, template_resources
 
-__all__ = ["extract"]
+__all__ = ["Made", "extract", "template_resources"]

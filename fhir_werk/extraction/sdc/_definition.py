@@ -11,12 +11,16 @@ a path. Repetition and types come from the R4 model (:mod:`._model`); a choice (
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from fhir_werk.extraction.sdc._fhirpath import to_json, typed
 from fhir_werk.extraction.sdc._json import json_copy
 from fhir_werk.extraction.sdc._model import choice, element
-from fhir_werk.extraction.sdc._urls import DEFINITION_EXTRACT, DEFINITION_EXTRACT_VALUE
+from fhir_werk.extraction.sdc._urls import (
+    DEFINITION_EXTRACT,
+    DEFINITION_EXTRACT_VALUE,
+    ITEM_EXTRACTION_CONTEXT,
+)
 from fhir_werk.shared import Resource
 
 Evaluate = Callable[[str, Any], list[Any]]
@@ -27,12 +31,44 @@ def _parts(extension: Resource) -> dict[str, Resource]:
 
 
 def starts(item: Resource) -> list[dict[str, Resource]]:
-    """The definitionExtract extensions of an element, as their parts by name."""
-    return [
+    """The definitionExtract extensions of an element, as their parts by name; without any, the
+    pre-4.0 ``itemExtractionContext`` read as one (:func:`legacy_canonical`)."""
+    found = [
         _parts(e)
         for e in item.get("extension", ())
         if isinstance(e, dict) and e.get("url") == DEFINITION_EXTRACT
     ]
+    if found:
+        return found
+    for extension in item.get("extension", ()):
+        if isinstance(extension, dict) and extension.get("url") == ITEM_EXTRACTION_CONTEXT:
+            canonical = legacy_canonical(extension, item)
+            if canonical is not None:
+                found.append({"definition": {"url": "definition", "valueCanonical": canonical}})
+    return found
+
+
+def legacy_canonical(extension: Resource, item: Resource) -> str | None:
+    """What SDC 3's ``itemExtractionContext`` extracts, as a definitionExtract's canonical.
+
+    SDC 3.0.0 (https://hl7.org/fhir/uv/sdc/STU3/StructureDefinition-sdc-questionnaire-itemExtractionContext.html):
+    a ``valueCode`` is a resource type, always created new. A ``valueExpression`` identifies an
+    existing resource to update; the type is then the one the items' ``definition`` name (the
+    update itself needs a server and is not done: a warning says so, see ``_unsupported``).
+    """
+    code = extension.get("valueCode")
+    if isinstance(code, str) and code:
+        return _BASE + code
+    stack = list(item.get("item", []))
+    while stack:
+        child = stack.pop(0)
+        if not isinstance(child, dict):
+            continue
+        definition = child.get("definition")
+        if isinstance(definition, str) and "#" in definition:
+            return definition.split("#", 1)[0]
+        stack += child.get("item", [])
+    return None
 
 
 def canonical_of(parts: dict[str, Resource]) -> str:
@@ -188,3 +224,23 @@ def _fit(value: Any, child: str | None) -> Any:
     if child == "CodeableConcept" and isinstance(value, dict) and "code" in value and "coding" not in value:
         return {"coding": [value]}
     return value
+
+
+_BASE: Final = "http://hl7.org/fhir/StructureDefinition/"
+
+
+def kind_of(canonical: str, element: Resource) -> str | None:
+    """The resource type of a definitionExtract: the core StructureDefinition's name, else the
+    first step of the paths its items name under that canonical (a profile)."""
+    if canonical.startswith(_BASE) and "/" not in canonical.removeprefix(_BASE):
+        return canonical.removeprefix(_BASE)
+    stack = list(element.get("item", []))
+    while stack:
+        item = stack.pop(0)
+        if not isinstance(item, dict):
+            continue
+        definition = str(item.get("definition", ""))
+        if definition.startswith(canonical + "#"):
+            return definition.split("#", 1)[1].split(".")[0]
+        stack += item.get("item", [])
+    return None

@@ -14,23 +14,27 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
-from fhir_werk.extraction.sdc._definition import Builder, canonical_of, starts
+from fhir_werk.extraction.sdc._definition import Builder, canonical_of, kind_of, starts
+from fhir_werk.extraction.sdc._fastpath import Quick
 from fhir_werk.extraction.sdc._fhirpatch import complete_operations, is_fhirpatch
 from fhir_werk.extraction.sdc._fhirpath import ExpressionError, as_string, evaluate, typed
 from fhir_werk.extraction.sdc._json import json_copy
-from fhir_werk.extraction.sdc._observation import category, inherited, observations
+from fhir_werk.extraction.sdc._observation import observations
+from fhir_werk.extraction.sdc._plan import ItemPlan, plan_of
 from fhir_werk.extraction.sdc._template import Filler, expression_of
 from fhir_werk.extraction.sdc._unsupported import expression_issue, primitive_issue, template_issue
 from fhir_werk.extraction.sdc._urls import (
     CSIRO_PATCH_URL,
     OBSERVATION_EXTRACT_ENTRY,
-    TEMPLATE_EXTRACT,
     TEMPLATE_EXTRACT_BUNDLE,
     TEMPLATE_EXTRACT_CONTEXT,
 )
 from fhir_werk.extraction.sdc._variables import (
+    Lazy,
     Pending,
     allocate,
     allocated_names,
@@ -65,11 +69,28 @@ def _parts_of(element: Resource, url: str) -> list[dict[str, Resource]]:
     ]
 
 
+@dataclass(frozen=True)
+class Made:
+    """A resource a template gave, the template's id and the response item it was filled on
+    (None: on the response, a templateExtract of the Questionnaire)."""
+
+    resource: Resource
+    template: str
+    item: Resource | None
+
+
 class Run:
     """The extraction of one response: :meth:`entries` and :attr:`issues` (OperationOutcome issues)."""
 
-    def __init__(self, response: Resource, questionnaire: Resource) -> None:
+    def __init__(
+        self, response: Resource, questionnaire: Resource, *, fast: bool = True, templates_only: bool = False
+    ) -> None:
         self.response = response
+        # templates_only: the resources the templates give (:attr:`made`), no entries, nothing else.
+        self._templates_only = templates_only
+        self.made: list[Made] = []
+        # The compiled subset first (None: fhirpathpy for everything, the reference it is tested on).
+        self._quick = Quick(response) if fast else None
         self.questionnaire = questionnaire
         self.issues: list[Resource] = []
         self._seed = response_seed(response)
@@ -77,18 +98,31 @@ class Run:
             str(r.get("id")): r for r in questionnaire.get("contained") or () if isinstance(r, dict)
         }
 
-    def evaluate(self, expression: str, context: Any, env: dict[str, Any], where: str) -> list[Any]:
+    def evaluate(
+        self, expression: str, context: Any, env: dict[str, Any], where: str, *, as_context: bool = False
+    ) -> list[Any]:
+        if self._quick is not None:
+            found = self._quick.evaluate(expression, context, as_context=as_context)
+            if found is not None:
+                return found
         try:
+            if self._quick is not None:
+                # fhirpathpy on the fast path's view of the data too: without the ``_name``
+                # companions that fhirpathpy 2 would read as second values.
+                return self._quick.fhirpathpy(expression, context, resolved(expression, env))
             return evaluate(expression, context, resolved(expression, env))
         except ExpressionError as error:
             self.issues.append(expression_issue(str(error), where))
             return []
 
     def _scope(
-        self, element: Resource, context: Any, env: dict[str, Any], seed: str, where: str
+        self,
+        names: tuple[str, ...],
+        found: tuple[tuple[str, str, str], ...],
+        context: Any,
+        env: dict[str, Any],
+        seed: str,
     ) -> dict[str, Any]:
-        names = allocated_names(element)
-        found = variables(element)
         if not names and not found:
             return env
         scope = dict(env)
@@ -107,7 +141,14 @@ class Run:
             "questionnaire": self.questionnaire,
             "context": self.response,
         }
-        env = self._scope(self.questionnaire, self.response, env, "", "Questionnaire")
+        plan = plan_of(self.questionnaire)
+        env = self._scope(
+            tuple(allocated_names(self.questionnaire)),
+            tuple(variables(self.questionnaire)),
+            self.response,
+            env,
+            "",
+        )
         bundle: Resource = {"resourceType": "Bundle", "type": "transaction"}
         for extension in _extensions(self.questionnaire, TEMPLATE_EXTRACT_BUNDLE):
             reference = str((extension.get("valueReference") or {}).get("reference", "")).removeprefix("#")
@@ -118,63 +159,61 @@ class Run:
             filler = Filler(
                 lambda e, c: self.evaluate(e, c, env, "Questionnaire"),
                 lambda expression: self.issues.append(primitive_issue(expression, "Questionnaire")),
+                lambda e, c: self.evaluate(e, c, env, "Questionnaire", as_context=True),
             )
             bundle = filler.resource(template, self.response)
         entries = list(bundle.get("entry", []))
-        entries += self._root_entries(env)
-        entries += list(
-            self._definitions(self.questionnaire, self.response, self.response, env, "Questionnaire", "root")
-        )
-        entries += list(
-            self._walk(
-                self.questionnaire.get("item", []),
-                self.response.get("item", []),
-                env,
-                "",
-                (inherited(self.questionnaire, False), category(self.questionnaire, [])),
+        for extension in plan.templates:
+            entries += self._entries(extension, self.response, env, "Questionnaire", "root")
+        if not self._templates_only:
+            entries += list(
+                self._definitions(
+                    self.questionnaire, self.response, self.response, env, "Questionnaire", "root"
+                )
             )
-        )
+        entries += list(self._walk(plan.items, self.response.get("item", []), env, ""))
         if entries:
             bundle["entry"] = entries
         return bundle
 
-    def _root_entries(self, env: dict[str, Any]) -> list[Resource]:
-        return [
-            entry
-            for extension in _extensions(self.questionnaire, TEMPLATE_EXTRACT)
-            for entry in self._entries(extension, self.response, env, "Questionnaire", "root")
-        ]
-
     def _walk(
-        self,
-        q_items: list[Resource],
-        r_items: list[Resource],
-        env: dict[str, Any],
-        path: str,
-        observed: tuple[bool, list[Any]],
+        self, plans: tuple[ItemPlan, ...], r_items: list[Resource], env: dict[str, Any], path: str
     ) -> Iterator[Resource]:
-        for q_item in q_items:
-            link_id = q_item.get("linkId")
-            matching = [r for r in r_items if isinstance(r, dict) and r.get("linkId") == link_id]
-            here = (inherited(q_item, observed[0]), category(q_item, observed[1]))
-            for number, r_item in enumerate(matching, 1):
+        by_link: dict[Any, list[Resource]] = {}
+        for r_item in r_items:
+            if isinstance(r_item, dict):
+                by_link.setdefault(r_item.get("linkId"), []).append(r_item)
+        for plan in plans:
+            if not (plan.templated if self._templates_only else plan.busy):
+                continue  # nothing to extract on it or below it
+            q_item, link_id = plan.q_item, plan.link_id
+            for number, r_item in enumerate(by_link.get(link_id, ()), 1):
                 step = str(link_id) if number == 1 else f"{link_id}#{number}"
                 where = seed = f"{path}/{step}" if path else step
-                context = typed(r_item, "QuestionnaireResponse.item")
+                # The item itself: evaluate() types it when fhirpathpy needs it (most expressions
+                # run on the fast path, which reads the data).
+                context = r_item
                 # SDC's extraction variables: %context the response item, %qitem its definition.
-                here_env = {**env, "context": context, "qitem": typed(q_item, "Questionnaire.item")}
-                scope = self._scope(q_item, context, here_env, seed, where)
-                if here[0]:
-                    yield from self._observations(q_item, r_item, here[1], (context, scope), where, seed)
-                yield from self._definitions(q_item, r_item, context, scope, where, seed)
-                for extension in _extensions(q_item, TEMPLATE_EXTRACT):
+                here_env = {
+                    **env,
+                    "context": Lazy(partial(typed, r_item, "QuestionnaireResponse.item")),
+                    "qitem": Lazy(partial(typed, q_item, "Questionnaire.item")),
+                }
+                scope = self._scope(plan.allocated, plan.variables, context, here_env, seed)
+                if not self._templates_only:
+                    if plan.observed:
+                        yield from self._observations(
+                            q_item, r_item, plan.category, (context, scope), where, seed
+                        )
+                    if plan.definitions:
+                        yield from self._definitions(q_item, r_item, context, scope, where, seed)
+                for extension in plan.templates:
                     yield from self._entries(extension, context, scope, where, seed)
-                children = q_item.get("item", [])
-                if children:
-                    yield from self._walk(children, r_item.get("item", []), scope, seed, here)
+                if plan.children:
+                    yield from self._walk(plan.children, r_item.get("item", []), scope, seed)
                     for answer in r_item.get("answer", []):
                         if isinstance(answer, dict) and answer.get("item"):
-                            yield from self._walk(children, answer["item"], scope, seed, here)
+                            yield from self._walk(plan.children, answer["item"], scope, seed)
 
     def _definitions(
         self, element: Resource, r_item: Resource, context: Any, env: dict[str, Any], where: str, seed: str
@@ -183,7 +222,7 @@ class Run:
         with the response as ``r_item``)."""
         for number, parts in enumerate(starts(element), 1):
             canonical = canonical_of(parts)
-            kind = _kind(canonical, element)
+            kind = kind_of(canonical, element)
             if kind is None:
                 self.issues.append(template_issue("definition-type", where, canonical))
                 continue
@@ -266,13 +305,22 @@ class Run:
         def run(expression: str, node: Any) -> list[Any]:
             return self.evaluate(expression, node, env, where)
 
-        filler = Filler(run, lambda expression: self.issues.append(primitive_issue(expression, where)))
+        def contexts_of(expression: str, node: Any) -> list[Any]:
+            return self.evaluate(expression, node, env, where, as_context=True)
+
+        filler = Filler(
+            run, lambda expression: self.issues.append(primitive_issue(expression, where)), contexts_of
+        )
         if expression_of(template, TEMPLATE_EXTRACT_CONTEXT) is None:
             made = [(filler.resource(template, context), context)]
         else:
             # A context on the template itself: one resource per node it selects.
-            contexts = run(expression_of(template, TEMPLATE_EXTRACT_CONTEXT) or "", context)
+            contexts = contexts_of(expression_of(template, TEMPLATE_EXTRACT_CONTEXT) or "", context)
             made = [(filler.resource(_without_context(template), node), node) for node in contexts]
+        if self._templates_only:
+            item = None if context is self.response else context
+            self.made += [Made(resource, reference.removeprefix("#"), item) for resource, _ in made]
+            return []
         entries = [
             self._entry(resource, parts, node, run, f"{seed}/{reference}#{n}")
             for n, (resource, node) in enumerate(made, 1)
@@ -293,6 +341,9 @@ class Run:
         full_url = first("fullUrl")
         request: Resource = {"method": "POST", "url": kind}
         resource_id = first("resourceId")
+        if resource_id is not None:
+            # An allocated id (urn:uuid:…) as resourceId: the resource's id is the UUID itself.
+            resource_id = resource_id.removeprefix("urn:uuid:")
         if resource_id is None and isinstance(resource.get("id"), str):
             resource_id = resource["id"]  # set by the items (definition-based: Resource.id)
         if resource_id is not None:
@@ -331,23 +382,3 @@ def _without_context(template: Resource) -> Resource:
     rest = [e for e in template.get("extension", ()) if e.get("url") != TEMPLATE_EXTRACT_CONTEXT]
     trimmed = {k: v for k, v in template.items() if k != "extension"}
     return {**trimmed, "extension": rest} if rest else trimmed
-
-
-_BASE: Final = "http://hl7.org/fhir/StructureDefinition/"
-
-
-def _kind(canonical: str, element: Resource) -> str | None:
-    """The resource type of a definitionExtract: the core StructureDefinition's name, else the
-    first step of the paths its items name under that canonical (a profile)."""
-    if canonical.startswith(_BASE) and "/" not in canonical.removeprefix(_BASE):
-        return canonical.removeprefix(_BASE)
-    stack = list(element.get("item", []))
-    while stack:
-        item = stack.pop(0)
-        if not isinstance(item, dict):
-            continue
-        definition = str(item.get("definition", ""))
-        if definition.startswith(canonical + "#"):
-            return definition.split("#", 1)[1].split(".")[0]
-        stack += item.get("item", [])
-    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fhir_werk.extraction.sdc._engine import Run
+from fhir_werk.extraction.sdc._engine import Made, Run
 from fhir_werk.extraction.sdc._modified import modifications_only
 from fhir_werk.extraction.sdc._shape import shape_issues
 from fhir_werk.extraction.sdc._unsupported import orphans, unsupported
@@ -78,3 +78,17 @@ def _guarded(run: Run) -> Resource:
             ),
             status=422,
         ) from error
+
+
+def template_resources(
+    response: Resource, questionnaire: Resource, *, fast: bool = True
+) -> tuple[list[Made], list[Resource]]:
+    """What the templateExtracts give, each resource with its template and response item, and the
+    issues (OperationOutcome issues) of the run: for a layer that makes its own entries (identity,
+    links, Provenance: the Werk layer). No observation- or definition-based extraction, no checks
+    of the input (the caller validated it). ``fast=False`` evaluates everything with fhirpathpy
+    (the reference the compiled fast path is tested against).
+    """
+    run = Run(response, questionnaire, fast=fast, templates_only=True)
+    run.bundle()
+    return run.made, run.issues

@@ -10,6 +10,7 @@ is still a ``Coding``, so ``ofType(Coding)`` under it finds it (a plain dict wou
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -56,6 +57,15 @@ def _compiled(expression: str) -> Evaluator:
     return function
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """Data with its FHIR type, as the fast path hands a context on: fhirpathpy's typed node is
+    made only if an expression on it needs fhirpathpy (a first conversation never imports it)."""
+
+    data: Any
+    path: str
+
+
 def typed(data: Any, path: str) -> Any:
     """``data`` as a node of FHIR type ``path`` (a response item carries no resourceType)."""
     from fhirpathpy.engine.nodes import ResourceNode
@@ -72,24 +82,43 @@ def evaluate(expression: str, context: Any, env: dict[str, Any]) -> list[Any]:
         raise
     except Exception as error:  # fhirpathpy raises bare Exceptions for syntax errors
         raise ExpressionError(f"{expression}: {error}") from error
+    if isinstance(context, Deferred):
+        context = typed(context.data, context.path)
+    elif isinstance(context, dict) and "linkId" in context and "resourceType" not in context:
+        # A response item as the walk passes it: typed only here, when fhirpathpy needs it.
+        context = typed(context, "QuestionnaireResponse.item")
     try:
         results = function(context, env)
     except Exception as error:
         raise ExpressionError(f"{expression}: {error}") from error
-    return [r for r in results if _data(r) is not None]
+    return [r for r in results if node_data(r) is not None]
 
 
-def _data(value: Any) -> Any:
+@cache
+def _node_class() -> Any:
     from fhirpathpy.engine.nodes import ResourceNode
 
-    return value.data if isinstance(value, ResourceNode) else value
+    return ResourceNode
+
+
+def node_data(value: Any) -> Any:
+    """The data of a typed node; a plain value as it is."""
+    if value is None or isinstance(value, dict | str | int | float | list | Decimal):
+        return value  # not a node: the common case, without asking fhirpathpy
+    if isinstance(value, Deferred):
+        return value.data
+    return value.data if isinstance(value, _node_class()) else value
 
 
 def companion(value: Any) -> dict[str, Any] | None:
     """The ``_name`` companion (id, extensions) of a primitive node, if it had one."""
-    from fhirpathpy.engine.nodes import ResourceNode
-
-    if isinstance(value, ResourceNode):
+    data = node_data(value)
+    if isinstance(data, str):
+        # The fast path's string that had a companion (``_fastpath.Tagged``), also in a node.
+        carried = getattr(data, "companion", None)
+        if isinstance(carried, dict) and carried:
+            return carried
+    if data is not value and isinstance(value, _node_class()):
         extra = getattr(value, "_data", None)
         if isinstance(extra, dict) and extra:
             return extra
@@ -98,8 +127,10 @@ def companion(value: Any) -> dict[str, Any] | None:
 
 def to_json(value: Any) -> Any:
     """A result as JSON: a copy of the data, a decimal as the number it is, a date as text."""
-    data = _data(value)
-    if isinstance(data, bool | int | float | str):
+    data = node_data(value)
+    if isinstance(data, str):
+        return str(data)  # a plain str, also of a string the fast path tagged
+    if isinstance(data, bool | int | float):
         return data
     if isinstance(data, Decimal):
         return int(data) if data == data.to_integral_value() else float(data)

@@ -36,9 +36,13 @@ def _without(element: dict[str, Any], urls: tuple[str, ...]) -> list[Any]:
 class Filler:
     """Fills templates with one run's evaluation (variables bound by the caller)."""
 
-    def __init__(self, run: Evaluate, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, run: Evaluate, warn: Callable[[str], None] | None = None, contexts: Evaluate | None = None
+    ) -> None:
         self._run = run
         self._warn = warn
+        # What a templateExtractContext selects: the same evaluation, asked for typed nodes.
+        self._contexts = contexts or run
 
     def resource(self, template: dict[str, Any], context: Any) -> dict[str, Any]:
         """The resource ``template`` gives on ``context``; the template's own id is dropped."""
@@ -50,7 +54,7 @@ class Filler:
     def element(self, element: dict[str, Any], context: Any) -> list[Any]:
         """An element as zero, one or more: its context repeats it, its value replaces it."""
         context_expression = expression_of(element, CONTEXT)
-        contexts = [context] if context_expression is None else self._run(context_expression, context)
+        contexts = [context] if context_expression is None else self._contexts(context_expression, context)
         value_expression = expression_of(element, VALUE)
         found: list[Any] = []
         for each in contexts:
@@ -70,9 +74,14 @@ class Filler:
         result: dict[str, Any] = {}
         for key, value in element.items():
             if key == "extension":
-                rest = _without(element, (CONTEXT, VALUE))
+                # The element's own expressions go; the other extensions are filled like any
+                # element (an extension's value may come from an expression).
+                own = _without(element, (CONTEXT, VALUE))
+                rest = [v for entry in own for v in self._entry(entry, context)]
+                # An extension left with neither value nor extensions is no extension (ext-1).
+                rest = [v for v in rest if not (isinstance(v, dict) and set(v) <= {"url", "id"})]
                 if rest:
-                    result[key] = json_copy(rest)
+                    result[key] = rest
             elif key.startswith("_"):
                 self._primitive(result, key[1:], element.get(key[1:]), value, context)
             elif f"_{key}" in element:

@@ -20,10 +20,6 @@ from fhir_werk.extraction.sdc._urls import (
 from fhir_werk.shared import Resource, issue
 
 _NOT_DONE: Final = {
-    ITEM_EXTRACTION_CONTEXT: (
-        "extractie op definitie (itemExtractionContext)",
-        "definition-based extraction (itemExtractionContext)",
-    ),
     TARGET_STRUCTURE_MAP: ("extractie met een StructureMap", "StructureMap-based extraction"),
 }
 _PARTS: Final = frozenset(
@@ -131,6 +127,19 @@ def unsupported(questionnaire: Resource) -> list[Resource]:
                         "not-supported",
                         f"{nl} wordt niet ondersteund: dit deel is niet geëxtraheerd.",
                         f"{en} is not supported: this part was not extracted.",
+                        where,
+                    )
+                )
+            if url == ITEM_EXTRACTION_CONTEXT and "valueExpression" in extension:
+                # SDC 3: an expression names an existing resource to update; it is created new.
+                found.append(
+                    issue(
+                        "warning",
+                        "not-supported",
+                        "itemExtractionContext met een expressie (een bestaande resource bijwerken) "
+                        "wordt niet ondersteund: de resource is nieuw aangemaakt.",
+                        "itemExtractionContext with an expression (updating an existing resource) "
+                        "is not supported: the resource was created new.",
                         where,
                     )
                 )

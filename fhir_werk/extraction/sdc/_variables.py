@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Final
 
@@ -46,15 +47,29 @@ class Pending:
         return self._value
 
 
+class Lazy(Pending):
+    """A variable made only when an expression names it (``%qitem`` typed for fhirpathpy …)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:  # nothing to evaluate: no Pending.__init__
+        self._make = make
+        self._value = None
+
+    def value(self) -> list[Any] | None:
+        if self._value is None:
+            self._value = [self._make()]
+        return self._value
+
+
 @cache
-def _names(expression: str) -> frozenset[str]:
+def named(expression: str) -> frozenset[str]:
+    """The variables (``%name``) an expression names."""
     return frozenset(_NAMED.findall(expression))
 
 
 def resolved(expression: str, env: dict[str, Any]) -> dict[str, Any]:
     """``env`` with the variables ``expression`` names evaluated (and only those)."""
     # Variables the expression does not name stay pending: fhirpathpy reads only those it names.
-    pending = [n for n in _names(expression) if isinstance(env.get(n), Pending)]
+    pending = [n for n in named(expression) if isinstance(env.get(n), Pending)]
     if not pending:
         return env
     ready = dict(env)
@@ -84,9 +99,11 @@ def allocated_names(element: Resource) -> list[str]:
 
 
 def allocate(seed: str, name: str) -> str:
-    """A new id for ``name`` at ``seed`` (the response and the item's place in it): a UUID, the
-    same for the same response, so extracting twice gives the same bundle."""
-    return str(uuid.uuid5(_NAMESPACE, f"{seed}#{name}"))
+    """A new id for ``name`` at ``seed`` (the response and the item's place in it), as the
+    extension's definition gives it: ``urn:uuid:<uuid>``, usable as a fullUrl and as a reference
+    to it (https://build.fhir.org/ig/HL7/sdc/StructureDefinition-sdc-questionnaire-extractAllocateId.html).
+    The same for the same response, so extracting twice gives the same bundle."""
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{seed}#{name}')}"
 
 
 def as_reference_url(value: Any) -> str:

@@ -14,7 +14,7 @@ subtree).
 expression raises :class:`OutsideSubsetError` when the *data* is outside it (a ``join`` of
 non-strings ...). In both cases the caller evaluates with fhirpathpy, so the result is always
 fhirpathpy's. The inputs and outputs are those of fhirpathpy in the template engine: a
-:class:`~fhir_werk.extraction._primitives.PlainView` of the data, raw JSON values out.
+:class:`~fhir_werk.extraction.sdc._fastpath._primitives.PlainView` of the data, raw JSON values out.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import re
 from functools import cache
 from typing import Final
 
-from fhir_werk.extraction import _fhirpath_steps as fp
-from fhir_werk.extraction._fhirpath_steps import Compiled, OutsideSubsetError, ResponseIndex, Scope, Step
+from fhir_werk.extraction.sdc._fastpath import _steps as fp
+from fhir_werk.extraction.sdc._fastpath._steps import Compiled, OutsideSubsetError, ResponseIndex, Scope, Step
 
-__all__ = ["Compiled", "OutsideSubsetError", "ResponseIndex", "Scope", "compile_subset"]
+__all__ = ["Compiled", "OutsideSubsetError", "ResponseIndex", "Scope", "compile_raw", "compile_subset"]
 
 _TOKEN: Final = re.compile(r"\s*(%resource|\$this|'[^'\\]*'|[A-Za-z][A-Za-z0-9]*|[0-9]+|[<>]=?|[.()|+=,])")
 
@@ -180,13 +180,23 @@ class _Parser:
 
 
 @cache
-def compile_subset(expression: str) -> Compiled | None:
-    """``expression`` as a Python function of (focus, :class:`Scope`), or None outside the subset."""
+def compile_raw(expression: str) -> Compiled | None:
+    """``expression`` as a Python function of (focus, :class:`Scope`), or None outside the subset;
+    a decimal comes out as the float the JSON had."""
     try:
         parser = _Parser(expression)
         compiled = parser.comparison()
         if parser.peek() is not None:
             return None
     except SyntaxError:
+        return None
+    return compiled
+
+
+@cache
+def compile_subset(expression: str) -> Compiled | None:
+    """:func:`compile_raw` with a decimal as its text, as fhirpathpy's raw data mode gives it."""
+    compiled = compile_raw(expression)
+    if compiled is None:
         return None
     return lambda focus, scope: [fp.plain(v) for v in compiled(focus, scope)]

@@ -1,6 +1,6 @@
-"""The parts a compiled FHIRPath expression is made of (see :mod:`._fhirpath_subset`).
+"""The parts a compiled FHIRPath expression is made of (see :mod:`._subset`).
 
-Each step takes the focus (a list of nodes of a :class:`~fhir_werk.extraction._primitives.PlainView`)
+Each step takes the focus (a list of nodes of a :class:`~._primitives.PlainView`)
 and the :class:`Scope`, and gives a list; one that meets data the subset is not sure of raises
 :class:`OutsideSubsetError`, so the caller evaluates the expression with fhirpathpy instead.
 """
