@@ -105,7 +105,8 @@ def test_re_integratie_beside_the_conversations_changes_neither_list_nor_agreeme
 ) -> None:
     """The service shows a patient's re-integratie milestones in the CarePlan Werk as Task
     activities; they are not agreements of the plan's table (they were drawn as empty
-    "Verwijzing" rows), and the re-integratie questionnaire is no "Eerste gesprek"."""
+    "Verwijzing" rows), and the re-integratie answer is no row among the conversations (it was
+    listed as an "Eerste gesprek", "het huidige plan")."""
     two_conversations(service, "levend-3")
     response = json.loads(REINTEGRATIE.read_text("utf-8"))
     response.pop("id", None)
@@ -117,9 +118,10 @@ def test_re_integratie_beside_the_conversations_changes_neither_list_nor_agreeme
     assert stored.status_code == 201, stored.text[:500]
     page = watched.page
     rows = _conversations(page, service, "levend-3")
-    rows.nth(2).wait_for()
+    # The re-integratie answer has its own section (the Tijdlijn), not a row among the conversations.
+    page.locator("#reintegratie-plek").get_by_text("20-11-2026").first.wait_for()
     texts = [t.strip() for t in page.locator("#gesprekken .gesprek").all_inner_texts()]
-    assert texts == [SECOND_ROW, "Vragenlijst re-integratie van 20-11-2026 — afgerond", FIRST_ROW]
+    assert texts == [SECOND_ROW, FIRST_ROW]
     rows.nth(0).get_by_role("button", name="Plan bekijken").click()
     _assert_current_plan(page)
     assert "Verwijzing" not in page.locator(".afspraken").inner_text()

@@ -434,25 +434,23 @@ function conversationRow(response, replacedBy) {
       }
     });
   const when = (r) => dag(datum(r.authored) || 'onbekende datum');
-  const conversation = isConversation(response);
-  const stand = !done ? ['concept'] : replacedBy ? ['afgerond, vervangen door het gesprek van ', when(replacedBy)] : conversation ? ['afgerond, het huidige plan'] : ['afgerond'];
-  const name = followup ? 'Vervolggesprek' : conversation ? 'Eerste gesprek' : 'Vragenlijst re-integratie';
+  const stand = !done ? ['concept'] : replacedBy ? ['afgerond, vervangen door het gesprek van ', when(replacedBy)] : ['afgerond, het huidige plan'];
   return el(
     'li',
     { class: replacedBy ? 'geschiedenis' : null },
-    el('span', { class: 'gesprek' }, `${name} van `, when(response), ' — ', ...stand, ' '),
-    // This page fills in the Werk conversations only: another questionnaire's draft is not opened here.
-    conversation || done ? button : null,
+    el('span', { class: 'gesprek' }, `${followup ? 'Vervolggesprek' : 'Eerste gesprek'} van `, when(response), ' — ', ...stand, ' '),
+    button,
   );
 }
 
 async function showConversations(view = state.view) {
-  const responses = (await api.responses(state.patient)).sort((a, b) => (b.authored || '').localeCompare(a.authored || ''));
+  // The Werk conversations; re-integratie answers have their own section below (reintegratie.js).
+  const responses = (await api.responses(state.patient)).filter(isConversation).sort((a, b) => (b.authored || '').localeCompare(a.authored || ''));
   if (view !== state.view || !$('gesprekken')) {
     return;
   }
   // Newest first: each completed conversation was replaced by the next completed one after it.
-  const done = responses.filter((r) => isConversation(r) && (r.status === 'completed' || r.status === 'amended'));
+  const done = responses.filter((r) => r.status === 'completed' || r.status === 'amended');
   const replacedBy = (r) => (done.includes(r) ? done[done.indexOf(r) - 1] : undefined);
   const list = responses.length
     ? el('ul', { class: 'gesprekken' }, responses.map((r) => conversationRow(r, replacedBy(r))))
