@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -171,11 +170,10 @@ def test_a_change_made_in_the_epd_is_never_overwritten(
 
 
 def test_a_response_identifier_is_never_written_for_a_second_patient(
-    client: FhirClient, adapter: FhirAdapter, response: Resource
+    client: FhirClient, adapter: FhirAdapter, response: Resource, new_patient: Callable[[], str]
 ) -> None:
     adapter.push(extract(response), PushContext())
-    other = f"fw-{uuid.uuid4().hex[:12]}"
-    client.update({"resourceType": "Patient", "id": other, "name": [{"family": "Ander"}]})
+    other = new_patient()
     stolen: dict[str, Any] = {**copy.deepcopy(response), "subject": {"reference": f"Patient/{other}"}}
     with pytest.raises(ConflictError) as caught:
         adapter.push(extract(stolen), PushContext())
@@ -218,18 +216,17 @@ def test_a_response_entered_in_error_retires_everything_extracted_from_it(
     ],
 )
 def test_what_smart_forms_hands_back_is_accepted_by_hapi(
-    client: FhirClient, tmp_path: Path, fixture: str
+    client: FhirClient, new_patient: Callable[[], str], tmp_path: Path, fixture: str
 ) -> None:
     """A response exactly as Smart Forms 1.4.0 returns it (``_display`` translations kept) extracts to
     a bundle the server accepts, with the translation still on the coding."""
     path = Path(__file__).parent / "fixtures" / "renderers" / fixture
     rendered: Resource = json.loads(path.read_text(encoding="utf-8"))
     # A patient and response identity of this run's own: the example's may be on the server already.
-    patient = f"fw-{uuid.uuid4().hex[:12]}"
+    patient = new_patient()  # removed after the test, with all pushed for it
     rendered["subject"] = {"reference": f"Patient/{patient}"}
     rendered["identifier"] = {"system": "https://fhir-werk.nl/fhir/NamingSystem/test", "value": patient}
     rendered.pop("id", None)
-    client.update({"resourceType": "Patient", "id": patient, "name": [{"family": "Voorbeeld"}]})
     client.update({"resourceType": "Practitioner", "id": "voorbeeld-behandelaar", "name": [{"family": "V"}]})
     bundle = extract(rendered)
     settings = FhirAdapterSettings(base_url=client.base_url, timeout=60)

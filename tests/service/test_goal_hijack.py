@@ -21,6 +21,7 @@ from fhir_werk.followup import BundleRecord, answered, conversations, populate_f
 from fhir_werk.shared import ConflictError, Resource
 
 from .kit import TestClient, assert_outcome, body, post
+from hapi_kit import HapiCleanup
 
 ROOT = Path(__file__).parents[2]
 FIRST = ROOT / "questionnaires" / "voorbeelden" / "QuestionnaireResponse-sanne-werkt-met-klachten.json"
@@ -102,10 +103,11 @@ def test_a_review_naming_another_patients_goal_is_refused_with_its_path(client: 
 
 @pytest.mark.hapi
 def test_delivery_refuses_and_audits_writing_another_patients_goal(
-    fhir_server_url: str, tmp_path: Path
+    fhir_server_url: str, tmp_path: Path, hapi_cleanup: HapiCleanup
 ) -> None:
     run = uuid.uuid4().hex[:10]
     a, b = f"fw-a-{run}", f"fw-b-{run}"
+    hapi_cleanup.add(f"Patient/{a}", f"Patient/{b}")  # and all delivered for them
     with make_http_client(fhir_server_url, timeout=60) as http:
         server = FhirClient(http)
         for kind, resource_id in (("Patient", a), ("Patient", b), ("Practitioner", "voorbeeld-behandelaar")):

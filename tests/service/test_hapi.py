@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from .kit import FHIR, Serve, body, example, free_port, states
+from hapi_kit import HapiCleanup
 
 pytestmark = pytest.mark.hapi
 
@@ -40,11 +41,12 @@ def _count(server: str, query: str) -> int:
 
 
 def test_a_down_target_and_a_kill_9_lose_nothing_and_duplicate_nothing(
-    fhir_server_url: str, tmp_path: Path
+    fhir_server_url: str, tmp_path: Path, hapi_cleanup: HapiCleanup
 ) -> None:
     run = uuid.uuid4().hex[:10]
     system = f"https://fhir-werk.nl/fhir/NamingSystem/test-hapi-{run}"
     patients = [f"fw-{run}-{k}" for k in range(PATIENTS)]
+    hapi_cleanup.add(*(f"Patient/{p}" for p in patients))  # and all delivered for them
     # Referential integrity: whoever a response refers to exists on the server first.
     referred = [("Patient", p) for p in patients] + [("Practitioner", "voorbeeld-behandelaar")]
     for resource_type, resource_id in referred:

@@ -20,6 +20,7 @@ from fhir_werk.service import make_engine
 from .kit import FHIR, Serve, body, example
 from .test_postgresql import postgres_url as postgres_url
 from .test_scaleout import QR, _deliver, _delivery
+from hapi_kit import HapiCleanup
 
 pytestmark = pytest.mark.hapi
 
@@ -31,7 +32,7 @@ def _search(server: str, query: str) -> list[dict[str, Any]]:
 
 
 def test_an_amended_response_from_another_machine_is_version_2_on_the_server(
-    postgres_url: str, fhir_server_url: str, tmp_path: Path
+    postgres_url: str, fhir_server_url: str, tmp_path: Path, hapi_cleanup: HapiCleanup
 ) -> None:
     engine = make_engine(postgres_url)
     with engine.begin() as db:
@@ -40,6 +41,7 @@ def test_an_amended_response_from_another_machine_is_version_2_on_the_server(
     engine.dispose()
     run = uuid.uuid4().hex[:10]
     patient = f"fw-schaal-{run}"
+    hapi_cleanup.add(f"Patient/{patient}")  # and all delivered for it
     for resource_type, resource_id in (("Patient", patient), ("Practitioner", "voorbeeld-behandelaar")):
         put = httpx.put(
             f"{fhir_server_url}/{resource_type}/{resource_id}",

@@ -15,6 +15,7 @@ from fhir_werk.client import FhirClient, make_http_client
 from fhir_werk.service import ServiceSettings, Worker, create_app
 
 from .kit import FHIR, TestClient, body, post, reintegratie
+from hapi_kit import HapiCleanup
 
 pytestmark = pytest.mark.hapi
 
@@ -28,10 +29,11 @@ def _first_sick_day(response: dict[str, Any], day: str) -> dict[str, Any]:
 
 
 def test_the_delivered_tasks_land_on_hapi_and_move_with_a_correction(
-    fhir_server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fhir_server_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hapi_cleanup: HapiCleanup
 ) -> None:
     run = uuid.uuid4().hex[:10]
     patient = f"fw-ri-{run}"
+    hapi_cleanup.add(f"Patient/{patient}")  # and all delivered for it
     monkeypatch.setenv("FHIR_WERK_FHIR_BASE_URL", fhir_server_url)
     monkeypatch.setenv("FHIR_WERK_FHIR_TIMEOUT", "60")
     settings = ServiceSettings(data_dir=tmp_path / "data", targets=["fhir"], backoff_seconds=0.001)
