@@ -15,8 +15,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -171,11 +173,24 @@ class Watched:
         page.route("**/*", route)
 
 
+USERS_ZONE = "Europe/Amsterdam"
+
+
+def users_today() -> date:
+    """Today where the page's users and the service are, whatever the machine's zone."""
+    return datetime.now(ZoneInfo(USERS_ZONE)).date()
+
+
 def new_context(browser: Any, width: int = 1280, height: int = 900) -> Any:
     """A browser context with axe-core loaded into every page (an init script, which the page's
     Content-Security-Policy does not block, unlike an injected script tag)."""
+    # The users' time zone, which is also the service's "today" (core/_time): with the machine's UTC
+    # the page and the service named different days between 23:00 and 24:00 UTC.
     context = browser.new_context(
-        viewport={"width": width, "height": height}, locale="nl-NL", reduced_motion="reduce"
+        viewport={"width": width, "height": height},
+        locale="nl-NL",
+        timezone_id=USERS_ZONE,
+        reduced_motion="reduce",
     )
     context.add_init_script(path=str(AXE))
     return context

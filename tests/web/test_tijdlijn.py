@@ -7,7 +7,8 @@ plan van aanpak of week 8 is due now) and a BE worker with decision B ten days a
 and by keyboard alone; axe-core and a screenshot per step (tests/web/artifacts/ri-*).
 
 The service's clock and the browser's are the real date: every date here is computed from
-``date.today()`` when the test runs, a few from the law by hand, the full list by the pure clock
+today in Europe/Amsterdam (the users' and the service's day) when the test runs, a few from the
+law by hand, the full list by the pure clock
 (``fhir_werk.reintegratie.mijlpalen`` with the early-start prompts, as the plan makes its Tasks),
 which the page must show as the service stored it.
 """
@@ -23,7 +24,7 @@ import pytest
 
 from fhir_werk.reintegratie import Antwoorden, Mijlpaal, mijlpalen, plus_maanden
 
-from .conftest import ROOT, Service, Watched, new_context
+from .conftest import ROOT, Service, Watched, new_context, users_today
 from .kit import axe, field, item, keyboard_type, settled, shot
 
 pytestmark = pytest.mark.browser
@@ -162,7 +163,7 @@ def test_an_nl_employee_fills_in_re_integratie_and_sees_the_tijdlijn(
     watched: Watched, service: Service
 ) -> None:
     page = watched.page
-    today = date.today()
+    today = users_today()
     first = today - timedelta(weeks=7)
     patient = "ri-nl-1"
 
@@ -245,7 +246,7 @@ def test_an_nl_employee_fills_in_re_integratie_and_sees_the_tijdlijn(
 
 
 def test_a_be_worker_with_decision_b_sees_the_appeal_due_at_360_px(browser: Any, service: Service) -> None:
-    today = date.today()
+    today = users_today()
     first = plus_maanden(today, -8)
     start = plus_maanden(first, 3) + timedelta(days=7)
     decided = today - timedelta(days=10)
@@ -338,7 +339,7 @@ def test_a_draft_and_an_empty_tijdlijn_say_what_to_do(watched: Watched, service:
 
 def test_a_sent_response_shows_its_tijdlijn_from_the_start_page(watched: Watched, service: Service) -> None:
     """Sent by another client (the EPD): the page finds the response and its milestones."""
-    today = date.today()
+    today = users_today()
     first = today - timedelta(weeks=20)
     response = {
         "resourceType": "QuestionnaireResponse",
@@ -424,7 +425,7 @@ def test_a_sent_response_shows_its_tijdlijn_from_the_start_page(watched: Watched
 def test_a_decision_before_the_trajectory_is_refused_in_dutch_at_its_question(
     watched: Watched, service: Service
 ) -> None:
-    today = date.today()
+    today = users_today()
     first = plus_maanden(today, -8)
     start = plus_maanden(first, 4)
     patient = "ri-fout-1"
@@ -473,7 +474,7 @@ def test_the_plan_werk_lists_no_milestone_as_an_agreement(watched: Watched, serv
     conversation.pop("id")
     conversation.pop("identifier")
     conversation["subject"] = {"reference": f"Patient/{patient}"}
-    today = date.today()
+    today = users_today()
     clock = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": "https://fhir-werk.nl/fhir/Questionnaire/re-integratie|0.1.0",
