@@ -21,7 +21,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench import BLOCK, Csiro, _summary, _time  # noqa: E402  (bench/bench.py)
+from timing import BLOCK, Csiro, _summary, _time  # noqa: E402  (bench/timing.py)
+
 from fhir_werk.extraction.sdc import extract  # noqa: E402
 
 from sdc_cases import cases, differences  # noqa: E402  (tests/sdc_cases.py)
