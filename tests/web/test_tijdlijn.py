@@ -50,6 +50,19 @@ def _pick(page: Any, link_id: str, option: str, index: int = 0) -> None:
     page.get_by_role("option", name=option).click()
 
 
+def _belgian_worker(page: Any, first: date, start: date, beslissing: str, decided: date) -> None:
+    """The re-integratie form's answers of a Belgian worker: sick since ``first``, trajectory
+    started ``start``, the decision (its option's text) taken on ``decided``."""
+    item(page, "ri-land").wait_for()
+    _pick(page, "ri-land", "België")
+    _pick(page, "ri-situatie-be", "Werknemer met arbeidsovereenkomst")
+    keyboard_type(page, field(page, "ri-eerste-ziektedag"), d(first))
+    keyboard_type(page, field(page, "ri-start-traject"), d(start))
+    _pick(page, "ri-beslissing", beslissing)
+    field(page, "ri-beslissingsdatum").wait_for()
+    keyboard_type(page, field(page, "ri-beslissingsdatum"), d(decided))
+
+
 def _submit(page: Any) -> None:
     # By keyboard: at 360 px a mouse click at the button's place sometimes landed beside it while
     # the renderer's drop-down was still closing (nothing was sent, no message).
@@ -258,14 +271,7 @@ def test_a_be_worker_with_decision_b_sees_the_appeal_due_at_360_px(browser: Any,
     try:
         _start(page, service, patient)
         page.get_by_role("button", name="Re-integratie invullen").click()
-        item(page, "ri-land").wait_for()
-        _pick(page, "ri-land", "België")
-        _pick(page, "ri-situatie-be", "Werknemer met arbeidsovereenkomst")
-        keyboard_type(page, field(page, "ri-eerste-ziektedag"), d(first))
-        keyboard_type(page, field(page, "ri-start-traject"), d(start))
-        _pick(page, "ri-beslissing", "B: definitief ongeschikt")
-        field(page, "ri-beslissingsdatum").wait_for()
-        keyboard_type(page, field(page, "ri-beslissingsdatum"), d(decided))
+        _belgian_worker(page, first, start, "B: definitief ongeschikt", decided)
         _pick(page, "ri-betrokkene-rol", "Preventieadviseur-arbeidsarts")
         keyboard_type(page, field(page, "ri-betrokkene-naam"), "Dr. Peeters")
         # The Dutch Poortwachter questions are not asked in Belgium.
@@ -432,14 +438,7 @@ def test_a_decision_before_the_trajectory_is_refused_in_dutch_at_its_question(
     page = watched.page
     _start(page, service, patient)
     page.get_by_role("button", name="Re-integratie invullen").click()
-    item(page, "ri-land").wait_for()
-    _pick(page, "ri-land", "België")
-    _pick(page, "ri-situatie-be", "Werknemer met arbeidsovereenkomst")
-    keyboard_type(page, field(page, "ri-eerste-ziektedag"), d(first))
-    keyboard_type(page, field(page, "ri-start-traject"), d(start))
-    _pick(page, "ri-beslissing", "A: kan het overeengekomen werk")
-    field(page, "ri-beslissingsdatum").wait_for()
-    keyboard_type(page, field(page, "ri-beslissingsdatum"), d(start - timedelta(days=3)))
+    _belgian_worker(page, first, start, "A: kan het overeengekomen werk", start - timedelta(days=3))
     page.get_by_role("button", name="Afronden en versturen").click()
     alert = page.locator("#melding .fout")
     alert.wait_for()
