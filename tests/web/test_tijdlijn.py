@@ -521,3 +521,22 @@ def test_the_plan_werk_lists_no_milestone_as_an_agreement(watched: Watched, serv
     )
     axe(page, "ri-51-plan-met-termijnen")
     shot(page, "ri-51-plan-met-termijnen")
+
+
+def test_a_drop_down_shows_one_frame_and_a_date_field_keeps_its_own(
+    watched: Watched, service: Service
+) -> None:
+    # Seen in the screenshots: the page's border for its own text fields was drawn on the
+    # renderer's input too, a second empty box inside every drop-down beside the chosen option.
+    page = watched.page
+    _start(page, service, "ri-kader-1")
+    page.get_by_role("button", name="Re-integratie invullen").click()
+    item(page, "ri-land").wait_for()
+    _pick(page, "ri-land", "België")
+    shot(page, "ri-61-keuzelijst-een-kader")
+    land = item(page, "ri-land")
+    assert land.locator("input[role='combobox']").evaluate("e => getComputedStyle(e).borderTopWidth") == "0px"
+    assert land.locator("fieldset").evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
+    assert "België" in land.inner_text()
+    date_field = field(page, "ri-eerste-ziektedag")
+    assert date_field.evaluate("e => getComputedStyle(e).borderTopWidth") == "1px"
